@@ -1,0 +1,318 @@
+//! Everything that calls regorus: building an engine from policies and
+//! data, evaluating queries with a time limit, and turning regorus's errors
+//! into located [`EngineError`]s.
+
+mod error;
+mod guard;
+
+use std::num::NonZeroU32;
+use std::time::{Duration, Instant};
+
+use regorus::utils::limits::ExecutionTimerConfig;
+use serde::{Deserialize, Serialize};
+use serde_json::Value as JsonValue;
+
+pub use error::{EngineError, ErrorKind, SourceLocation};
+pub use guard::{MAX_LITERAL_NESTING, check_literal_nesting};
+
+/// One Rego file: the name shown in errors and its text.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicySource {
+    pub path: String,
+    pub text: String,
+}
+
+impl PolicySource {
+    pub fn new(path: impl Into<String>, text: impl Into<String>) -> Self {
+        PolicySource {
+            path: path.into(),
+            text: text.into(),
+        }
+    }
+}
+
+/// Default wall-clock limit for one evaluation.
+pub const DEFAULT_TIME_LIMIT: Duration = Duration::from_secs(2);
+
+/// Options for parsing and evaluating policies.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EvalOptions {
+    /// Parse Rego v0 syntax (`deny[msg] { ... }`) instead of v1.
+    pub rego_v0: bool,
+    /// Make a failed builtin call an error, as `opa eval --strict-builtin-errors`
+    /// does; by default it is undefined, as in OPA.
+    pub strict_builtin_errors: bool,
+    /// Wall-clock limit for one evaluation, in milliseconds.
+    pub time_limit_ms: u64,
+}
+
+impl Default for EvalOptions {
+    fn default() -> Self {
+        EvalOptions {
+            rego_v0: false,
+            strict_builtin_errors: false,
+            time_limit_ms: DEFAULT_TIME_LIMIT.as_millis() as u64,
+        }
+    }
+}
+
+/// An engine with policies and data loaded, ready to be cloned per query.
+///
+/// regorus cannot remove a policy from an engine, but cloning one takes
+/// microseconds, so callers keep a prepared engine for as long as the
+/// policies, data and options stay the same.
+#[derive(Clone)]
+pub struct PreparedEngine {
+    engine: regorus::Engine,
+    packages: Vec<String>,
+}
+
+impl std::fmt::Debug for PreparedEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PreparedEngine")
+            .field("packages", &self.packages)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The outcome of one query.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Evaluation {
+    /// The results in the shape of `opa eval --format json`: `{"result": [...]}`,
+    /// or `{}` when the query is undefined.
+    pub results: JsonValue,
+    /// Lines written by `print()` during evaluation.
+    pub prints: Vec<String>,
+    pub elapsed: Duration,
+}
+
+impl Evaluation {
+    /// Returns the value of a single-expression query without bindings, such
+    /// as `data.authz.allow`; `None` when the query is undefined.
+    pub fn value(&self) -> Option<&JsonValue> {
+        let results = self.results.get("result")?.as_array()?;
+        let [first] = results.as_slice() else {
+            return None;
+        };
+        let expressions = first.get("expressions")?.as_array()?;
+        let [expression] = expressions.as_slice() else {
+            return None;
+        };
+        expression.get("value")
+    }
+
+    /// Whether the query produced no result at all.
+    pub fn is_undefined(&self) -> bool {
+        self.results
+            .get("result")
+            .and_then(JsonValue::as_array)
+            .is_none_or(Vec::is_empty)
+    }
+}
+
+impl PreparedEngine {
+    /// Parses the policies and loads the data document.
+    ///
+    /// `data` must be a JSON object when present, as `opa eval -d` requires
+    /// of its base documents.
+    pub fn new(
+        policies: &[PolicySource],
+        data: Option<&JsonValue>,
+        options: &EvalOptions,
+    ) -> Result<Self, EngineError> {
+        let mut engine = new_engine(options);
+        let mut packages = Vec::new();
+        for policy in policies {
+            check_literal_nesting(policy)?;
+            match engine.add_policy(policy.path.clone(), policy.text.clone()) {
+                Ok(package) => {
+                    if !packages.contains(&package) {
+                        packages.push(package);
+                    }
+                }
+                Err(error) => return Err(parse_error(policy, &error.to_string(), options)),
+            }
+        }
+        if let Some(data) = data {
+            if !data.is_object() {
+                return Err(EngineError::plain(
+                    ErrorKind::Document,
+                    "the data document must be an object at the top level",
+                ));
+            }
+            let value = to_regorus_value(data)?;
+            engine
+                .add_data(value)
+                .map_err(|error| EngineError::plain(ErrorKind::Document, error.to_string()))?;
+        }
+        Ok(PreparedEngine { engine, packages })
+    }
+
+    /// Returns the packages of the loaded policies, such as `data.kubernetes.admission`.
+    pub fn packages(&self) -> &[String] {
+        &self.packages
+    }
+
+    /// Evaluates `query` with `input` on a clone of this engine.
+    pub fn evaluate(
+        &self,
+        input: Option<&JsonValue>,
+        query: &str,
+    ) -> Result<Evaluation, EngineError> {
+        let query = query.trim();
+        if query.is_empty() {
+            return Err(EngineError::plain(
+                ErrorKind::Query,
+                "the query is empty: enter a query such as data.example.allow",
+            ));
+        }
+        let mut engine = self.engine.clone();
+        if let Some(input) = input {
+            engine.set_input(to_regorus_value(input)?);
+        }
+        let started = Instant::now();
+        let outcome = engine.eval_query(query.to_string(), false);
+        let elapsed = started.elapsed();
+        let prints = engine.take_prints().unwrap_or_default();
+        let results = outcome.map_err(|error| eval_error(&error.to_string(), elapsed))?;
+        let results = serde_json::to_value(&results).map_err(|error| {
+            EngineError::plain(
+                ErrorKind::Eval,
+                format!("the result has no JSON form: {error}"),
+            )
+        })?;
+        Ok(Evaluation {
+            results,
+            prints,
+            elapsed,
+        })
+    }
+}
+
+/// Parses, loads and evaluates in one step, as the CLI does.
+pub fn evaluate(
+    policies: &[PolicySource],
+    data: Option<&JsonValue>,
+    input: Option<&JsonValue>,
+    query: &str,
+    options: &EvalOptions,
+) -> Result<Evaluation, EngineError> {
+    PreparedEngine::new(policies, data, options)?.evaluate(input, query)
+}
+
+/// Reads the `package` line of a policy, returning it as a query such as
+/// `data.kubernetes.admission`.
+pub fn package_query(text: &str) -> Option<String> {
+    text.lines().find_map(|line| {
+        let rest = line.trim().strip_prefix("package")?;
+        if !rest.starts_with(char::is_whitespace) {
+            return None;
+        }
+        let path = rest.trim().split(['#', ' ', '\t']).next()?.trim();
+        if path.is_empty() {
+            return None;
+        }
+        Some(format!("data.{path}"))
+    })
+}
+
+fn new_engine(options: &EvalOptions) -> regorus::Engine {
+    let mut engine = regorus::Engine::new();
+    engine.set_rego_v0(options.rego_v0);
+    engine.set_strict_builtin_errors(options.strict_builtin_errors);
+    engine.set_gather_prints(true);
+    engine.set_execution_timer_config(ExecutionTimerConfig {
+        limit: Duration::from_millis(options.time_limit_ms.max(1)),
+        check_interval: NonZeroU32::MIN,
+    });
+    engine
+}
+
+fn to_regorus_value(json: &JsonValue) -> Result<regorus::Value, EngineError> {
+    use serde::Deserialize as _;
+    regorus::Value::deserialize(json).map_err(|error| {
+        EngineError::plain(
+            ErrorKind::Document,
+            format!("the document cannot be loaded: {error}"),
+        )
+    })
+}
+
+/// Builds a parse error, adding a hint when the text parses as Rego v0.
+fn parse_error(policy: &PolicySource, text: &str, options: &EvalOptions) -> EngineError {
+    let mut error = EngineError::from_engine_text(ErrorKind::Parse, text);
+    if error.location.is_none() {
+        error = error.with_location(SourceLocation {
+            file: policy.path.clone(),
+            line: 1,
+            column: 1,
+        });
+    }
+    // A policy that uses `if` is written for v1 (or imports the keyword), and
+    // parsing it as v0 would only make regorus print warnings to stderr.
+    if options.rego_v0 || uses_if_keyword(&policy.text) {
+        return error;
+    }
+    let mut v0 = regorus::Engine::new();
+    v0.set_rego_v0(true);
+    if v0
+        .add_policy(policy.path.clone(), policy.text.clone())
+        .is_ok()
+    {
+        return error.with_hint(
+            "this policy is valid Rego v0 syntax (rules without `if` or `contains`); \
+             turn on \"Rego v0\" (or pass --v0-compatible), or add `if` before rule bodies \
+             and `contains` to partial set rules",
+        );
+    }
+    error
+}
+
+/// Whether `if` appears as a word outside comments and strings.
+fn uses_if_keyword(text: &str) -> bool {
+    text.lines().any(|line| {
+        let code = line.split('#').next().unwrap_or_default();
+        let mut in_string = false;
+        let mut word = String::new();
+        for c in code.chars().chain(std::iter::once(' ')) {
+            if c == '"' {
+                in_string = !in_string;
+            }
+            if !in_string && (c.is_alphanumeric() || c == '_') {
+                word.push(c);
+                continue;
+            }
+            if word == "if" {
+                return true;
+            }
+            word.clear();
+        }
+        false
+    })
+}
+
+fn eval_error(text: &str, elapsed: Duration) -> EngineError {
+    let lower = text.to_ascii_lowercase();
+    let kind = if lower.contains("execution exceeded") || lower.contains("time limit") {
+        ErrorKind::Timeout
+    } else if lower.contains("unsafe")
+        || lower.contains("could not find function")
+        || lower.contains("not a function")
+    {
+        ErrorKind::Compile
+    } else {
+        ErrorKind::Eval
+    };
+    let error = EngineError::from_engine_text(kind, text);
+    if kind == ErrorKind::Timeout {
+        let seconds = elapsed.as_secs_f64();
+        return error.with_hint(format!(
+            "evaluation stopped after {seconds:.1} s; look for a comprehension or iteration over a very large collection"
+        ));
+    }
+    error
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,11 @@
+//! Policy Workshop: a desktop workbench for learning, teaching and
+//! debugging Rego policies, with a headless command line.
+//!
+//! Layers, lowest first: [`engine`] calls regorus, [`workspace`] holds and
+//! loads documents, [`cli`] and [`ui`] are the two front ends. Only `ui`
+//! uses egui.
+
+pub mod cli;
+pub mod engine;
+pub mod ui;
+pub mod workspace;
