@@ -1,0 +1,145 @@
+//! `policy-workshop eval`: `opa eval` on the bundled engine.
+
+use std::fs;
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use serde_json::{Value as JsonValue, json};
+
+use super::{EXIT_ERROR, EvalArgs, OutputFormat};
+use crate::engine::{self, EngineError, EvalOptions, Evaluation};
+use crate::workspace::document::parse_document;
+use crate::workspace::loader::load_paths;
+
+/// Runs `eval` and returns the process exit status: 0 when the query was
+/// evaluated (defined or undefined), 2 on any error.
+pub fn run(args: &EvalArgs) -> ExitCode {
+    let outcome = evaluate(args);
+    let mut stdout = std::io::stdout().lock();
+    let printed = match (&outcome, args.format) {
+        (Ok(evaluation), OutputFormat::Json) => write_json(&mut stdout, &evaluation.results),
+        (Ok(evaluation), OutputFormat::Pretty) => write_pretty(&mut stdout, evaluation),
+        (Err(Failure::Engine(error)), OutputFormat::Json) => {
+            write_json(&mut stdout, &errors_json(error))
+        }
+        (Err(failure), _) => {
+            eprintln!("{failure}");
+            Ok(())
+        }
+    };
+    if let Err(error) = printed {
+        eprintln!("error: cannot write the result: {error}");
+        return ExitCode::from(EXIT_ERROR);
+    }
+    match outcome {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(_) => ExitCode::from(EXIT_ERROR),
+    }
+}
+
+/// The reason `eval` could not produce a result.
+enum Failure {
+    /// Files could not be read or parsed before the engine ran.
+    Load(anyhow::Error),
+    /// The engine rejected the policy or failed to evaluate the query.
+    Engine(EngineError),
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Load(error) => write!(f, "error: {error:#}"),
+            Failure::Engine(error) => {
+                let code = error.kind.opa_code(&error.message);
+                match &error.location {
+                    Some(location) => write!(f, "{location}: {code}: {}", error.message)?,
+                    None => write!(f, "{code}: {}", error.message)?,
+                }
+                if let Some(hint) = &error.hint {
+                    write!(f, "\nhint: {hint}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+fn evaluate(args: &EvalArgs) -> Result<Evaluation, Failure> {
+    let loaded = load_paths(&args.data).map_err(Failure::Load)?;
+    let input = args
+        .input
+        .as_ref()
+        .map(|path| read_input(path))
+        .transpose()
+        .map_err(Failure::Load)?;
+    let options = EvalOptions {
+        rego_v0: args.v0_compatible,
+        strict_builtin_errors: args.strict_builtin_errors,
+        time_limit_ms: args.timeout_ms,
+    };
+    engine::evaluate(
+        &loaded.policies,
+        Some(&loaded.data),
+        input.as_ref(),
+        &args.query,
+        &options,
+    )
+    .map_err(Failure::Engine)
+}
+
+fn read_input(path: &std::path::Path) -> Result<JsonValue> {
+    let text = fs::read_to_string(path)
+        .with_context(|| format!("cannot read input {}", path.display()))?;
+    let parsed =
+        parse_document(&text).with_context(|| format!("cannot load input {}", path.display()))?;
+    parsed
+        .value
+        .with_context(|| format!("the input file {} is empty", path.display()))
+}
+
+/// The error document `opa eval --format json` prints on failure.
+fn errors_json(error: &EngineError) -> JsonValue {
+    let mut entry = json!({
+        "message": error.message,
+        "code": error.kind.opa_code(&error.message),
+    });
+    if let Some(location) = &error.location {
+        entry["location"] =
+            json!({"file": location.file, "row": location.line, "col": location.column});
+    }
+    if let Some(hint) = &error.hint {
+        entry["details"] = json!({"hint": hint});
+    }
+    json!({ "errors": [entry] })
+}
+
+fn write_json(out: &mut impl Write, value: &JsonValue) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value)?;
+    writeln!(out)
+}
+
+/// Prints the value of a single-expression query, each binding set of a
+/// query with variables, or `undefined`.
+fn write_pretty(out: &mut impl Write, evaluation: &Evaluation) -> std::io::Result<()> {
+    if evaluation.is_undefined() {
+        return writeln!(out, "undefined");
+    }
+    if let Some(value) = evaluation.value() {
+        let has_bindings = evaluation.results["result"][0].get("bindings").is_some();
+        if !has_bindings {
+            return write_json(out, value);
+        }
+    }
+    let results = evaluation.results["result"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    for result in results {
+        match result.get("bindings") {
+            Some(bindings) => write_json(out, bindings)?,
+            None => write_json(out, &result["expressions"])?,
+        }
+    }
+    Ok(())
+}

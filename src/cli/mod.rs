@@ -1,0 +1,77 @@
+//! Headless commands: the command line shares the engine with the window
+//! and prints results in the shapes OPA's own commands use.
+
+pub mod eval;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Exit status when the command could not run (bad arguments, unreadable
+/// files, invalid policies, evaluation errors).
+pub const EXIT_ERROR: u8 = 2;
+
+/// Command-line arguments of the `policy-workshop` binary.
+#[derive(Debug, Parser)]
+#[command(
+    name = "policy-workshop",
+    version,
+    about = "Learn, teach and debug Rego policies",
+    long_about = "Learn, teach and debug Rego policies.\n\n\
+                  Without a command, opens the window with the Kubernetes sample loaded."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// Sample to open in the window, by folder name (see the Samples menu).
+    #[arg(long, value_name = "NAME")]
+    pub sample: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Evaluate a query, as `opa eval` does.
+    Eval(EvalArgs),
+}
+
+/// Output formats of `eval`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// The JSON document `opa eval --format json` prints.
+    #[default]
+    Json,
+    /// The value alone, or `undefined`.
+    Pretty,
+}
+
+/// Arguments of `eval`.
+#[derive(Debug, clap::Args)]
+pub struct EvalArgs {
+    /// Rego files, JSON or YAML data files, or folders of them (repeatable).
+    #[arg(short = 'd', long = "data", value_name = "PATH")]
+    pub data: Vec<PathBuf>,
+
+    /// Input document, JSON or YAML.
+    #[arg(short = 'i', long = "input", value_name = "FILE")]
+    pub input: Option<PathBuf>,
+
+    /// Output format.
+    #[arg(short = 'f', long, value_enum, default_value_t = OutputFormat::Json)]
+    pub format: OutputFormat,
+
+    /// Parse policies as Rego v0 (rules without `if` and `contains`).
+    #[arg(long)]
+    pub v0_compatible: bool,
+
+    /// Make a failed builtin call an error instead of undefined.
+    #[arg(long)]
+    pub strict_builtin_errors: bool,
+
+    /// Stop evaluation after this many milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 10_000)]
+    pub timeout_ms: u64,
+
+    /// The query, such as `data.authz.allow`.
+    pub query: String,
+}
