@@ -1,0 +1,402 @@
+//! Application state and the per-frame flow: draw the panels, apply the
+//! actions they return, send edits to the evaluator, take its replies.
+
+use std::time::{Duration, Instant};
+
+use egui::Ui;
+
+use super::code_editor::LineMark;
+use super::evaluator::{EvalFailure, EvalReply, EvalRequest, Evaluator};
+use super::highlight::Highlighter;
+use super::{document_panel, menu_bar, policy_panel, result_panel, status_bar};
+use crate::engine::{Evaluation, package_query};
+use crate::workspace::Workspace;
+use crate::workspace::samples::{Sample, list_samples, samples_folder};
+
+/// Quiet time after the last keystroke before evaluating. Short enough
+/// that results follow typing within a frame or two.
+pub const DEBOUNCE: Duration = Duration::from_millis(20);
+
+/// The editor a jump or an error mark belongs to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Pane {
+    /// The policy file with this index.
+    Policy(usize),
+    Input,
+    Data,
+}
+
+/// Requests from panels, applied once per frame after drawing.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    LoadSample(Sample),
+    SelectPolicy(usize),
+    SelectInput(usize),
+    SetRegoV0(bool),
+    SetStrictBuiltinErrors(bool),
+    SetDarkMode(bool),
+    ZoomBy(f32),
+    ResetZoom,
+    /// Put the cursor at a line and column of an editor.
+    JumpTo(Pane, LineMark),
+    /// Open the policy file with this path and put the cursor at a line.
+    JumpToPolicyFile(String, LineMark),
+    /// Set the query to the package of the open policy.
+    ResetQuery,
+}
+
+/// The state the result panel shows.
+#[derive(Debug, Default)]
+pub struct ResultState {
+    /// The newest successful evaluation and its revision.
+    pub last_good: Option<(u64, Evaluation)>,
+    /// The failure of the newest revision, if it failed.
+    pub failure: Option<EvalFailure>,
+    /// True while a request is out and no reply for it has come.
+    pub pending: bool,
+    /// Revision of the newest reply shown.
+    pub shown_revision: u64,
+}
+
+/// The Policy Workshop window.
+pub struct PolicyWorkshopApp {
+    pub workspace: Workspace,
+    pub active_policy: usize,
+    pub active_input: usize,
+    pub result: ResultState,
+    samples: Vec<Sample>,
+    highlighter: Highlighter,
+    evaluator: Evaluator,
+    /// Bumped on every edit.
+    revision: u64,
+    /// The revision of the last request sent.
+    sent_revision: u64,
+    edited_at: Option<Instant>,
+    jump: Option<(Pane, LineMark)>,
+    notice: Option<String>,
+    title: String,
+}
+
+impl std::fmt::Debug for PolicyWorkshopApp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PolicyWorkshopApp")
+            .field("title", &self.workspace.title)
+            .field("revision", &self.revision)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Returns the window title for a workspace.
+pub fn window_title(workspace: &Workspace) -> String {
+    format!("Policy Workshop: {}", workspace.title)
+}
+
+impl PolicyWorkshopApp {
+    /// Creates the app and sends the first evaluation.
+    pub fn new(ctx: &egui::Context, workspace: Workspace) -> Self {
+        ctx.set_theme(egui::Theme::Light);
+        let repaint = ctx.clone();
+        let evaluator = Evaluator::spawn(move || repaint.request_repaint());
+        let samples = samples_folder()
+            .map(|folder| list_samples(&folder))
+            .unwrap_or_default();
+        let mut app = PolicyWorkshopApp {
+            title: window_title(&workspace),
+            workspace,
+            active_policy: 0,
+            active_input: 0,
+            result: ResultState::default(),
+            samples,
+            highlighter: Highlighter::new(),
+            evaluator,
+            revision: 0,
+            sent_revision: 0,
+            edited_at: None,
+            jump: None,
+            notice: None,
+        };
+        app.send_request();
+        app
+    }
+
+    /// Shows a message in a bar above the panels until dismissed.
+    pub fn set_notice(&mut self, notice: String) {
+        log::warn!("{notice}");
+        self.notice = Some(notice);
+    }
+
+    /// Draws one frame and handles evaluation traffic.
+    pub fn ui(&mut self, ui: &mut Ui) {
+        self.receive_replies();
+        let mut actions = Vec::new();
+
+        egui::Panel::top("menu_bar").show(ui, |ui| {
+            menu_bar::ui(ui, &self.workspace, &self.samples, &mut actions);
+        });
+        egui::Panel::bottom("status_bar").show(ui, |ui| {
+            status_bar::ui(ui, &self.workspace, &self.result, self.revision);
+        });
+        self.notice_bar(ui);
+
+        let mut edited = false;
+        egui::Panel::right("documents")
+            .resizable(true)
+            .default_size(ui.available_width() * 0.46)
+            .size_range(320.0..=ui.available_width() * 0.75)
+            .show(ui, |ui| {
+                edited |= self.documents_ui(ui, &mut actions);
+            });
+        egui::CentralPanel::default().show(ui, |ui| {
+            let jump = self.take_jump(|pane| matches!(pane, Pane::Policy(_)));
+            edited |= policy_panel::ui(
+                ui,
+                &mut self.workspace.policies,
+                self.active_policy,
+                &self.result,
+                &mut self.highlighter,
+                jump,
+                &mut actions,
+            );
+        });
+
+        if edited {
+            self.mark_edited();
+        }
+        for action in actions {
+            self.apply(ui.ctx(), action);
+        }
+        self.send_when_quiet(ui.ctx());
+        self.update_title(ui.ctx());
+    }
+
+    /// Draws the query and result, the input and the data panes.
+    fn documents_ui(&mut self, ui: &mut Ui, actions: &mut Vec<Action>) -> bool {
+        let mut edited = false;
+        let height = ui.available_height();
+        egui::Panel::bottom("result")
+            .resizable(true)
+            .default_size(height * 0.40)
+            .size_range(120.0..=height * 0.8)
+            .show(ui, |ui| {
+                edited |= result_panel::ui(
+                    ui,
+                    &mut self.workspace.query,
+                    &self.result,
+                    &mut self.highlighter,
+                    actions,
+                );
+            });
+        egui::Panel::top("input")
+            .resizable(true)
+            .default_size(height * 0.36)
+            .size_range(100.0..=height * 0.7)
+            .show(ui, |ui| {
+                let jump = self.take_jump(|pane| *pane == Pane::Input);
+                let failure = match &self.result.failure {
+                    Some(EvalFailure::Input(error)) => Some(error),
+                    _ => None,
+                };
+                edited |= document_panel::input_ui(
+                    ui,
+                    &mut self.workspace.inputs,
+                    self.active_input,
+                    failure,
+                    &mut self.highlighter,
+                    jump,
+                    actions,
+                );
+            });
+        egui::CentralPanel::default().show(ui, |ui| {
+            let jump = self.take_jump(|pane| *pane == Pane::Data);
+            let failure = match &self.result.failure {
+                Some(EvalFailure::Data(error)) => Some(error),
+                _ => None,
+            };
+            edited |= document_panel::data_ui(
+                ui,
+                &mut self.workspace.data,
+                failure,
+                &mut self.highlighter,
+                jump,
+            );
+        });
+        edited
+    }
+
+    fn notice_bar(&mut self, ui: &mut Ui) {
+        let Some(notice) = self.notice.clone() else {
+            return;
+        };
+        egui::Panel::top("notice").show(ui, |ui| {
+            ui.horizontal(|ui| {
+                ui.colored_label(ui.visuals().warn_fg_color, notice);
+                if ui.button("Dismiss").clicked() {
+                    self.notice = None;
+                }
+            });
+        });
+    }
+
+    fn take_jump(&mut self, matches: impl Fn(&Pane) -> bool) -> Option<LineMark> {
+        let (pane, _) = self.jump.as_ref()?;
+        if !matches(pane) {
+            return None;
+        }
+        self.jump.take().map(|(_, mark)| mark)
+    }
+
+    fn apply(&mut self, ctx: &egui::Context, action: Action) {
+        match action {
+            Action::LoadSample(sample) => self.load_sample(&sample),
+            Action::SelectPolicy(index) => {
+                self.active_policy = index.min(self.workspace.policies.len().saturating_sub(1))
+            }
+            Action::SelectInput(index) => {
+                self.active_input = index.min(self.workspace.inputs.len().saturating_sub(1));
+                self.mark_edited();
+            }
+            Action::SetRegoV0(on) => {
+                self.workspace.options.rego_v0 = on;
+                self.mark_edited();
+            }
+            Action::SetStrictBuiltinErrors(on) => {
+                self.workspace.options.strict_builtin_errors = on;
+                self.mark_edited();
+            }
+            Action::SetDarkMode(dark) => ctx.set_theme(if dark {
+                egui::Theme::Dark
+            } else {
+                egui::Theme::Light
+            }),
+            Action::ZoomBy(factor) => {
+                ctx.set_zoom_factor((ctx.zoom_factor() * factor).clamp(0.5, 3.0))
+            }
+            Action::ResetZoom => ctx.set_zoom_factor(1.0),
+            Action::JumpTo(pane, mark) => {
+                if let Pane::Policy(index) = pane {
+                    self.active_policy = index;
+                }
+                self.jump = Some((pane, mark));
+            }
+            Action::JumpToPolicyFile(path, mark) => {
+                if let Some(index) = self.workspace.policies.iter().position(|p| p.path == path) {
+                    self.apply(ctx, Action::JumpTo(Pane::Policy(index), mark));
+                }
+            }
+            Action::ResetQuery => {
+                let policy = self.workspace.policies.get(self.active_policy);
+                if let Some(query) = policy.and_then(|p| package_query(&p.text)) {
+                    self.workspace.query = query;
+                    self.mark_edited();
+                }
+            }
+        }
+    }
+
+    fn load_sample(&mut self, sample: &Sample) {
+        match Workspace::load_folder(&sample.folder, &sample.title) {
+            Ok(workspace) => {
+                log::info!(
+                    "loaded sample {} from {}",
+                    sample.id,
+                    sample.folder.display()
+                );
+                let options = self.workspace.options.clone();
+                self.workspace = Workspace {
+                    options,
+                    ..workspace
+                };
+                self.active_policy = 0;
+                self.active_input = 0;
+                self.result = ResultState::default();
+                self.notice = None;
+                self.mark_edited();
+            }
+            Err(error) => self.set_notice(format!("Cannot load sample {}: {error:#}", sample.id)),
+        }
+    }
+
+    fn mark_edited(&mut self) {
+        self.revision += 1;
+        self.edited_at = Some(Instant::now());
+    }
+
+    /// Sends the newest revision once typing has paused for [`DEBOUNCE`].
+    fn send_when_quiet(&mut self, ctx: &egui::Context) {
+        let Some(edited_at) = self.edited_at else {
+            return;
+        };
+        let waited = edited_at.elapsed();
+        if waited < DEBOUNCE {
+            ctx.request_repaint_after(DEBOUNCE - waited);
+            return;
+        }
+        self.edited_at = None;
+        self.send_request();
+    }
+
+    fn send_request(&mut self) {
+        let input = self
+            .workspace
+            .inputs
+            .get(self.active_input)
+            .map(|input| input.text.clone())
+            .unwrap_or_default();
+        self.evaluator.send(EvalRequest {
+            revision: self.revision,
+            policies: self.workspace.policies.clone(),
+            input,
+            data: self.workspace.data.clone(),
+            query: self.workspace.query.clone(),
+            options: self.workspace.options.clone(),
+        });
+        self.sent_revision = self.revision;
+        self.result.pending = true;
+    }
+
+    fn receive_replies(&mut self) {
+        for reply in self.evaluator.poll() {
+            self.apply_reply(reply);
+        }
+    }
+
+    /// Shows a reply if it is for the newest request and drops older ones.
+    pub fn apply_reply(&mut self, reply: EvalReply) {
+        if reply.revision != self.sent_revision {
+            log::debug!(
+                "dropped a stale reply for revision {} (newest {})",
+                reply.revision,
+                self.sent_revision
+            );
+            return;
+        }
+        self.result.pending = false;
+        self.result.shown_revision = reply.revision;
+        match reply.outcome {
+            Ok(evaluation) => {
+                self.result.last_good = Some((reply.revision, evaluation));
+                self.result.failure = None;
+            }
+            Err(failure) => self.result.failure = Some(failure),
+        }
+    }
+
+    /// The revision the next request will carry.
+    pub fn revision(&self) -> u64 {
+        self.revision
+    }
+
+    fn update_title(&mut self, ctx: &egui::Context) {
+        let title = window_title(&self.workspace);
+        if title != self.title {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
+            self.title = title;
+        }
+    }
+}
+
+impl eframe::App for PolicyWorkshopApp {
+    fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
+        PolicyWorkshopApp::ui(self, ui);
+    }
+}

@@ -1,0 +1,216 @@
+//! A text editor for code: line numbers, syntax highlighting, a marked
+//! error line and column, and Tab inserting spaces.
+
+use egui::text::{CCursor, CCursorRange, LayoutJob};
+use egui::{Color32, FontId, Key, Modifiers, TextBuffer, TextEdit, TextStyle, Ui};
+
+use super::highlight::{Decoration, Highlighter, Language, char_range, line_range};
+
+/// Spaces a Tab key press inserts.
+const TAB_SPACES: &str = "    ";
+
+/// A line (and optionally column) to mark, 1-based.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LineMark {
+    pub line: usize,
+    pub column: Option<usize>,
+}
+
+/// Colours for error marks that read on both light and dark themes.
+fn error_colors(dark_mode: bool) -> (Color32, Color32) {
+    if dark_mode {
+        (
+            Color32::from_rgb(90, 30, 30),
+            Color32::from_rgb(255, 110, 110),
+        )
+    } else {
+        (
+            Color32::from_rgb(255, 225, 225),
+            Color32::from_rgb(200, 0, 0),
+        )
+    }
+}
+
+/// A one-frame description of a code editor; call [`CodeEditor::show`].
+pub struct CodeEditor<'a> {
+    id_salt: &'a str,
+    language: Language,
+    accessible_label: egui::Id,
+    error: Option<LineMark>,
+    jump_to: Option<LineMark>,
+}
+
+impl<'a> CodeEditor<'a> {
+    /// `accessible_label` is the id of the label widget that names this editor
+    /// for screen readers and UI tests.
+    pub fn new(id_salt: &'a str, language: Language, accessible_label: egui::Id) -> Self {
+        CodeEditor {
+            id_salt,
+            language,
+            accessible_label,
+            error: None,
+            jump_to: None,
+        }
+    }
+
+    /// Marks an error at this line and column.
+    pub fn error(mut self, mark: Option<LineMark>) -> Self {
+        self.error = mark;
+        self
+    }
+
+    /// Moves the cursor to this line and column and scrolls it into view.
+    pub fn jump_to(mut self, mark: Option<LineMark>) -> Self {
+        self.jump_to = mark;
+        self
+    }
+
+    /// Draws the editor filling the available space and returns the text
+    /// edit's response (`changed()` is true after an edit).
+    pub fn show(
+        self,
+        ui: &mut Ui,
+        text: &mut String,
+        highlighter: &mut Highlighter,
+    ) -> egui::Response {
+        let font = TextStyle::Monospace.resolve(ui.style());
+        let dark_mode = ui.visuals().dark_mode;
+        let edit_id = ui.make_persistent_id(self.id_salt);
+        insert_spaces_for_tab(ui, edit_id, text);
+        if let Some(target) = &self.jump_to {
+            move_cursor(ui, edit_id, text, target);
+        }
+
+        let decorations = self.decorations(text, dark_mode);
+        let gutter = gutter_job(text, &font, dark_mode, self.error.as_ref().map(|m| m.line));
+        let language = self.language;
+        let mut layouter = |ui: &Ui, buffer: &dyn TextBuffer, _wrap_width: f32| {
+            let job =
+                highlighter.layout_job(buffer.as_str(), language, &font, dark_mode, &decorations);
+            ui.fonts_mut(|fonts| fonts.layout_job(job))
+        };
+
+        let scroll = egui::ScrollArea::both()
+            .id_salt(self.id_salt)
+            .auto_shrink([false, false])
+            .show(ui, |ui| {
+                ui.horizontal_top(|ui| {
+                    ui.spacing_mut().item_spacing.x = 6.0;
+                    ui.add(egui::Label::new(gutter).selectable(false));
+                    let output = TextEdit::multiline(text)
+                        .id(edit_id)
+                        .code_editor()
+                        .lock_focus(true)
+                        .frame(egui::Frame::NONE)
+                        .margin(egui::Margin::ZERO)
+                        .desired_width(f32::INFINITY)
+                        .desired_rows(8)
+                        .layouter(&mut layouter)
+                        .show(ui);
+                    if self.jump_to.is_some()
+                        && let Some(range) = output.cursor_range
+                    {
+                        let rect = output.galley.pos_from_cursor(range.primary);
+                        ui.scroll_to_rect(
+                            rect.translate(output.galley_pos.to_vec2()),
+                            Some(egui::Align::Center),
+                        );
+                    }
+                    output
+                        .response
+                        .response
+                        .clone()
+                        .labelled_by(self.accessible_label)
+                })
+                .inner
+            });
+        scroll.inner
+    }
+
+    fn decorations(&self, text: &str, dark_mode: bool) -> Vec<Decoration> {
+        let Some(mark) = &self.error else {
+            return Vec::new();
+        };
+        let (background, underline) = error_colors(dark_mode);
+        let mut decorations = Vec::new();
+        if let Some(range) = line_range(text, mark.line) {
+            decorations.push(Decoration {
+                range,
+                background: Some(background),
+                underline: None,
+            });
+        }
+        if let Some(range) = mark
+            .column
+            .and_then(|column| char_range(text, mark.line, column))
+        {
+            decorations.push(Decoration {
+                range,
+                background: None,
+                underline: Some(underline),
+            });
+        }
+        decorations
+    }
+}
+
+/// Builds the line-number column, with the error line in the error colour.
+fn gutter_job(text: &str, font: &FontId, dark_mode: bool, error_line: Option<usize>) -> LayoutJob {
+    let lines = text.split('\n').count().max(1);
+    let width = lines.to_string().len();
+    let normal = if dark_mode {
+        Color32::from_gray(120)
+    } else {
+        Color32::from_gray(150)
+    };
+    let (_, error) = error_colors(dark_mode);
+    let mut job = LayoutJob::default();
+    for number in 1..=lines {
+        let is_error = error_line == Some(number);
+        let marker = if is_error { "▶" } else { " " };
+        let separator = if number == lines { "" } else { "\n" };
+        let format = egui::TextFormat::simple(font.clone(), if is_error { error } else { normal });
+        job.append(&format!("{marker}{number:>width$}{separator}"), 0.0, format);
+    }
+    job
+}
+
+/// Turns a Tab press in a focused editor into spaces at the cursor,
+/// replacing any selection.
+fn insert_spaces_for_tab(ui: &Ui, edit_id: egui::Id, text: &mut String) {
+    if !ui.memory(|memory| memory.has_focus(edit_id)) {
+        return;
+    }
+    if !ui.input_mut(|input| input.consume_key(Modifiers::NONE, Key::Tab)) {
+        return;
+    }
+    let Some(mut state) = TextEdit::load_state(ui.ctx(), edit_id) else {
+        return;
+    };
+    let Some(range) = state.cursor.char_range() else {
+        return;
+    };
+    let [start, end] = range.sorted_cursors();
+    text.delete_char_range(start.index..end.index);
+    let inserted = text.insert_text(TAB_SPACES, start.index);
+    let cursor = CCursor::new(start.index + inserted);
+    state.cursor.set_char_range(Some(CCursorRange::one(cursor)));
+    state.store(ui.ctx(), edit_id);
+}
+
+/// Places the cursor at a line and column and focuses the editor.
+fn move_cursor(ui: &Ui, edit_id: egui::Id, text: &str, target: &LineMark) {
+    let Some(range) = line_range(text, target.line) else {
+        return;
+    };
+    let column = target.column.unwrap_or(1).saturating_sub(1);
+    let line_start_chars = text[..range.start].chars().count();
+    let line_chars = text[range].chars().count();
+    let index = line_start_chars + column.min(line_chars);
+    let mut state = TextEdit::load_state(ui.ctx(), edit_id).unwrap_or_default();
+    state
+        .cursor
+        .set_char_range(Some(CCursorRange::one(CCursor::new(index))));
+    state.store(ui.ctx(), edit_id);
+    ui.memory_mut(|memory| memory.request_focus(edit_id));
+}

@@ -1,0 +1,285 @@
+//! Syntax highlighting with syntect: the Rego grammar from `assets/` plus
+//! syntect's bundled JSON and YAML grammars, turned into egui layout jobs.
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+
+use egui::text::{ByteIndex, LayoutJob, LayoutSection, TextFormat};
+use egui::{Color32, FontId, Stroke};
+use syntect::easy::HighlightLines;
+use syntect::highlighting::{FontStyle, Theme, ThemeSet};
+use syntect::parsing::{SyntaxDefinition, SyntaxSet};
+use syntect::util::LinesWithEndings;
+
+const REGO_GRAMMAR: &str = include_str!("../../assets/rego.sublime-syntax");
+
+/// Texts longer than this are shown without colours, so a pasted 50 MB
+/// document never stalls a frame in the highlighter.
+const MAX_HIGHLIGHTED_BYTES: usize = 512 * 1024;
+
+/// Cached layout jobs kept at most; the cache is cleared when full.
+const MAX_CACHED_JOBS: usize = 64;
+
+/// Languages the editors show.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Language {
+    Rego,
+    Json,
+    Yaml,
+}
+
+impl Language {
+    fn syntax_name(self) -> &'static str {
+        match self {
+            Language::Rego => "Rego",
+            Language::Json => "JSON",
+            Language::Yaml => "YAML",
+        }
+    }
+}
+
+/// A byte range to decorate on top of the highlighting, such as the line
+/// and column of an error.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Decoration {
+    pub range: std::ops::Range<usize>,
+    pub background: Option<Color32>,
+    pub underline: Option<Color32>,
+}
+
+/// Holds the grammars and themes and caches highlighted text.
+pub struct Highlighter {
+    syntaxes: SyntaxSet,
+    light: Theme,
+    dark: Theme,
+    cache: HashMap<u64, LayoutJob>,
+}
+
+impl std::fmt::Debug for Highlighter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Highlighter")
+            .field("cached", &self.cache.len())
+            .finish()
+    }
+}
+
+impl Default for Highlighter {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Highlighter {
+    /// Loads syntect's default grammars and themes and adds the Rego grammar.
+    pub fn new() -> Self {
+        let mut builder = SyntaxSet::load_defaults_newlines().into_builder();
+        match SyntaxDefinition::load_from_str(REGO_GRAMMAR, true, None) {
+            Ok(definition) => builder.add(definition),
+            Err(error) => log::error!("the Rego grammar in assets/ is invalid: {error}"),
+        }
+        let themes = ThemeSet::load_defaults();
+        Highlighter {
+            syntaxes: builder.build(),
+            light: themes.themes["InspiredGitHub"].clone(),
+            dark: themes.themes["base16-ocean.dark"].clone(),
+            cache: HashMap::new(),
+        }
+    }
+
+    /// Returns a coloured layout job for `text`, with `decorations` drawn on top.
+    pub fn layout_job(
+        &mut self,
+        text: &str,
+        language: Language,
+        font: &FontId,
+        dark_mode: bool,
+        decorations: &[Decoration],
+    ) -> LayoutJob {
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        (text, language, dark_mode, font.size.to_bits()).hash(&mut hasher);
+        let key = hasher.finish();
+        if !self.cache.contains_key(&key) {
+            if self.cache.len() >= MAX_CACHED_JOBS {
+                self.cache.clear();
+            }
+            let job = self.highlight(text, language, font, dark_mode);
+            self.cache.insert(key, job);
+        }
+        let mut job = self.cache[&key].clone();
+        for decoration in decorations {
+            decorate(&mut job, decoration);
+        }
+        job
+    }
+
+    fn highlight(
+        &self,
+        text: &str,
+        language: Language,
+        font: &FontId,
+        dark_mode: bool,
+    ) -> LayoutJob {
+        let plain_color = if dark_mode {
+            Color32::LIGHT_GRAY
+        } else {
+            Color32::from_gray(30)
+        };
+        let plain =
+            || LayoutJob::simple(text.to_string(), font.clone(), plain_color, f32::INFINITY);
+        if text.len() > MAX_HIGHLIGHTED_BYTES {
+            return plain();
+        }
+        let Some(syntax) = self.syntaxes.find_syntax_by_name(language.syntax_name()) else {
+            return plain();
+        };
+        let theme = if dark_mode { &self.dark } else { &self.light };
+        let mut lines = HighlightLines::new(syntax, theme);
+        let mut job = LayoutJob {
+            text: text.to_string(),
+            ..LayoutJob::default()
+        };
+        job.wrap.max_width = f32::INFINITY;
+        let mut offset = 0;
+        for line in LinesWithEndings::from(text) {
+            let Ok(regions) = lines.highlight_line(line, &self.syntaxes) else {
+                return plain();
+            };
+            for (style, piece) in regions {
+                let fg = style.foreground;
+                let color = Color32::from_rgb(fg.r, fg.g, fg.b);
+                job.sections.push(LayoutSection {
+                    leading_space: 0.0,
+                    byte_range: ByteIndex(offset)..ByteIndex(offset + piece.len()),
+                    format: TextFormat {
+                        font_id: font.clone(),
+                        color,
+                        italics: style.font_style.contains(FontStyle::ITALIC),
+                        ..TextFormat::default()
+                    },
+                });
+                offset += piece.len();
+            }
+        }
+        job
+    }
+}
+
+/// Applies a decoration to the sections overlapping its range, splitting
+/// sections at the range's ends.
+fn decorate(job: &mut LayoutJob, decoration: &Decoration) {
+    let range =
+        decoration.range.start.min(job.text.len())..decoration.range.end.min(job.text.len());
+    if range.is_empty() {
+        return;
+    }
+    let mut sections = Vec::with_capacity(job.sections.len() + 2);
+    for section in job.sections.drain(..) {
+        let (start, end) = (section.byte_range.start.0, section.byte_range.end.0);
+        let cuts = [
+            start,
+            range.start.clamp(start, end),
+            range.end.clamp(start, end),
+            end,
+        ];
+        for pair in cuts.windows(2) {
+            if pair[0] >= pair[1] {
+                continue;
+            }
+            let mut piece = section.clone();
+            piece.byte_range = ByteIndex(pair[0])..ByteIndex(pair[1]);
+            if pair[0] >= range.start && pair[1] <= range.end {
+                if let Some(background) = decoration.background {
+                    piece.format.background = background;
+                }
+                if let Some(underline) = decoration.underline {
+                    piece.format.underline = Stroke::new(2.0, underline);
+                }
+            }
+            sections.push(piece);
+        }
+    }
+    job.sections = sections;
+}
+
+/// Returns the byte range of a 1-based line, without its line break.
+pub fn line_range(text: &str, line: usize) -> Option<std::ops::Range<usize>> {
+    let mut start = 0;
+    for (index, content) in text.split('\n').enumerate() {
+        if index + 1 == line {
+            return Some(start..start + content.len());
+        }
+        start += content.len() + 1;
+    }
+    None
+}
+
+/// Returns the byte range of the character at a 1-based line and column,
+/// or of the line's end when the column is past it.
+pub fn char_range(text: &str, line: usize, column: usize) -> Option<std::ops::Range<usize>> {
+    let line_span = line_range(text, line)?;
+    let content = &text[line_span.clone()];
+    let mut chars = content.char_indices().skip(column.saturating_sub(1));
+    match chars.next() {
+        Some((index, c)) => Some(line_span.start + index..line_span.start + index + c.len_utf8()),
+        None if !content.is_empty() => {
+            let (index, c) = content.char_indices().last()?;
+            Some(line_span.start + index..line_span.start + index + c.len_utf8())
+        }
+        None => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rego_grammar_loads() {
+        let highlighter = Highlighter::new();
+        assert!(highlighter.syntaxes.find_syntax_by_name("Rego").is_some());
+    }
+
+    #[test]
+    fn keyword_coloured_apart() {
+        let mut highlighter = Highlighter::new();
+        let font = FontId::monospace(14.0);
+        let job = highlighter.layout_job(
+            "package p\n\nallow if true\n",
+            Language::Rego,
+            &font,
+            false,
+            &[],
+        );
+        let colors: std::collections::HashSet<_> =
+            job.sections.iter().map(|s| s.format.color).collect();
+        assert!(colors.len() > 1, "expected several colours, got {colors:?}");
+    }
+
+    #[test]
+    fn decoration_splits_sections() {
+        let mut highlighter = Highlighter::new();
+        let font = FontId::monospace(14.0);
+        let text = "{\"a\": 1}\n";
+        let decoration = Decoration {
+            range: 1..4,
+            background: Some(Color32::RED),
+            underline: None,
+        };
+        let job = highlighter.layout_job(text, Language::Json, &font, false, &[decoration]);
+        let covered: usize = job
+            .sections
+            .iter()
+            .filter(|s| s.format.background == Color32::RED)
+            .map(|s| s.byte_range.end.0 - s.byte_range.start.0)
+            .sum();
+        assert_eq!(covered, 3);
+    }
+
+    #[test]
+    fn ranges_of_line_and_char() {
+        let text = "ab\ncdé\n";
+        assert_eq!(line_range(text, 2), Some(3..7));
+        assert_eq!(char_range(text, 2, 3), Some(5..7));
+        assert_eq!(char_range(text, 2, 9), Some(5..7));
+    }
+}

@@ -1,0 +1,77 @@
+//! The menu bar: samples, evaluation options and view settings.
+
+use egui::Ui;
+
+use super::app::Action;
+use crate::workspace::Workspace;
+use crate::workspace::samples::Sample;
+
+/// Draws the menu bar and queues the chosen actions.
+pub fn ui(ui: &mut Ui, workspace: &Workspace, samples: &[Sample], actions: &mut Vec<Action>) {
+    egui::MenuBar::new().ui(ui, |ui| {
+        ui.menu_button("Samples", |ui| {
+            if samples.is_empty() {
+                ui.label("No sample-policies folder found");
+            }
+            for sample in samples {
+                let current = sample.title == workspace.title;
+                if ui.selectable_label(current, &sample.title).clicked() {
+                    actions.push(Action::LoadSample(sample.clone()));
+                    ui.close();
+                }
+            }
+        });
+
+        ui.menu_button("Evaluation", |ui| {
+            let mut rego_v0 = workspace.options.rego_v0;
+            if ui
+                .checkbox(&mut rego_v0, "Rego v0 syntax")
+                .on_hover_text("Parse rules without `if` and `contains`, as OPA before 1.0 did (--v0-compatible)")
+                .changed()
+            {
+                actions.push(Action::SetRegoV0(rego_v0));
+            }
+            let mut strict = workspace.options.strict_builtin_errors;
+            if ui
+                .checkbox(&mut strict, "Strict builtin errors")
+                .on_hover_text(
+                    "Make a failed builtin call (such as to_number(\"abc\")) an error. \
+                     Off, as in OPA, the call is undefined.",
+                )
+                .changed()
+            {
+                actions.push(Action::SetStrictBuiltinErrors(strict));
+            }
+            ui.separator();
+            if ui.button("Query the package of this policy").clicked() {
+                actions.push(Action::ResetQuery);
+                ui.close();
+            }
+        });
+
+        ui.menu_button("View", |ui| {
+            let dark = ui.visuals().dark_mode;
+            if ui.selectable_label(!dark, "Light theme").clicked() {
+                actions.push(Action::SetDarkMode(false));
+            }
+            if ui.selectable_label(dark, "Dark theme").clicked() {
+                actions.push(Action::SetDarkMode(true));
+            }
+            ui.separator();
+            if ui.button("Larger text (Ctrl +)").clicked() {
+                actions.push(Action::ZoomBy(1.1));
+            }
+            if ui.button("Smaller text (Ctrl -)").clicked() {
+                actions.push(Action::ZoomBy(1.0 / 1.1));
+            }
+            if ui.button("Reset text size (Ctrl 0)").clicked() {
+                actions.push(Action::ResetZoom);
+            }
+        });
+
+        ui.separator();
+        ui.strong(&workspace.title);
+        let syntax = if workspace.options.rego_v0 { "Rego v0" } else { "Rego v1" };
+        ui.weak(syntax);
+    });
+}

@@ -1,0 +1,85 @@
+//! The eframe window: app state in [`app`], one file per panel, and the
+//! background evaluation in [`evaluator`].
+
+pub mod app;
+pub mod code_editor;
+pub mod document_panel;
+pub mod evaluator;
+pub mod highlight;
+pub mod menu_bar;
+pub mod policy_panel;
+pub mod result_panel;
+pub mod status_bar;
+
+use std::process::ExitCode;
+
+pub use app::PolicyWorkshopApp;
+
+use crate::workspace::Workspace;
+use crate::workspace::samples::{DEFAULT_SAMPLE, list_samples, samples_folder};
+
+/// Opens the window with the named sample (or the Kubernetes sample) and
+/// runs until it is closed.
+pub fn run(sample: Option<&str>) -> ExitCode {
+    let (workspace, notice) = initial_workspace(sample.unwrap_or(DEFAULT_SAMPLE));
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title(app::window_title(&workspace))
+            .with_app_id("policy-workshop")
+            .with_inner_size([1400.0, 860.0])
+            .with_min_inner_size([720.0, 480.0]),
+        ..eframe::NativeOptions::default()
+    };
+    let started = eframe::run_native(
+        "Policy Workshop",
+        options,
+        Box::new(move |creation| {
+            let mut app = PolicyWorkshopApp::new(&creation.egui_ctx, workspace);
+            if let Some(notice) = notice {
+                app.set_notice(notice);
+            }
+            Ok(Box::new(app))
+        }),
+    );
+    match started {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!(
+                "error: cannot open the window: {error}\n\
+                 The window needs an X11 or Wayland display and OpenGL (Mesa) libraries; \
+                 `scripts/install-system-packages.sh` installs them on Debian and Ubuntu. \
+                 The `eval` command works without a display."
+            );
+            ExitCode::from(crate::cli::EXIT_ERROR)
+        }
+    }
+}
+
+/// Loads the named sample, falling back to a scratch policy with a notice
+/// saying why.
+pub fn initial_workspace(sample_id: &str) -> (Workspace, Option<String>) {
+    let Some(folder) = samples_folder() else {
+        let notice =
+            "The sample-policies folder was not found; set POLICY_WORKSHOP_SAMPLES to its path. \
+                      Showing a scratch policy."
+                .to_string();
+        return (Workspace::scratch(), Some(notice));
+    };
+    let samples = list_samples(&folder);
+    let Some(sample) = samples.iter().find(|s| s.id == sample_id) else {
+        let known: Vec<&str> = samples.iter().map(|s| s.id.as_str()).collect();
+        let notice = format!(
+            "No sample named \"{sample_id}\" in {}; the samples are: {}. Showing a scratch policy.",
+            folder.display(),
+            known.join(", ")
+        );
+        return (Workspace::scratch(), Some(notice));
+    };
+    match Workspace::load_folder(&sample.folder, &sample.title) {
+        Ok(workspace) => (workspace, None),
+        Err(error) => (
+            Workspace::scratch(),
+            Some(format!("Cannot load the sample: {error:#}")),
+        ),
+    }
+}

@@ -1,0 +1,268 @@
+//! The query field and the result: the value with its kind spelled out,
+//! so that undefined, false, {} and [] never look alike; errors with their
+//! location; the last good result greyed while an error stands.
+
+use egui::{Color32, RichText, Ui};
+use serde_json::Value as JsonValue;
+
+use super::app::{Action, Pane, ResultState};
+use super::code_editor::LineMark;
+use super::evaluator::EvalFailure;
+use super::highlight::{Highlighter, Language};
+use crate::engine::{EngineError, Evaluation};
+use crate::workspace::document::DocumentError;
+
+/// Draws the query field and the result; returns true when the query changed.
+pub fn ui(
+    ui: &mut Ui,
+    query: &mut String,
+    result: &ResultState,
+    highlighter: &mut Highlighter,
+    actions: &mut Vec<Action>,
+) -> bool {
+    let changed = ui
+        .horizontal(|ui| {
+            let label = ui.strong("Query");
+            ui.add(
+                egui::TextEdit::singleline(query)
+                    .font(egui::TextStyle::Monospace)
+                    .desired_width(f32::INFINITY)
+                    .hint_text("data.package.rule"),
+            )
+            .labelled_by(label.id)
+            .changed()
+        })
+        .inner;
+    ui.separator();
+
+    let result_label = ui.strong("Result");
+    egui::ScrollArea::both()
+        .id_salt("result_scroll")
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            if let Some(failure) = &result.failure {
+                failure_ui(ui, failure, actions);
+                if let Some((revision, evaluation)) = &result.last_good {
+                    ui.add_space(8.0);
+                    ui.label(
+                        RichText::new(format!(
+                            "Stale: the last good result, from revision {revision}"
+                        ))
+                        .italics()
+                        .weak(),
+                    );
+                    ui.scope(|ui| {
+                        ui.multiply_opacity(0.45);
+                        evaluation_ui(ui, evaluation, highlighter, result_label.id);
+                    });
+                }
+                return;
+            }
+            match &result.last_good {
+                Some((_, evaluation)) => {
+                    evaluation_ui(ui, evaluation, highlighter, result_label.id)
+                }
+                None if result.pending => {
+                    ui.spinner();
+                }
+                None => {
+                    ui.weak("No result yet");
+                }
+            }
+        });
+    changed
+}
+
+fn failure_ui(ui: &mut Ui, failure: &EvalFailure, actions: &mut Vec<Action>) {
+    let error_color = ui.visuals().error_fg_color;
+    egui::Frame::group(ui.style())
+        .stroke(egui::Stroke::new(1.5, error_color))
+        .show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            match failure {
+                EvalFailure::Engine(error) => engine_error_ui(ui, error, actions),
+                EvalFailure::Input(error) => {
+                    document_error_ui(ui, "input", Pane::Input, error, actions)
+                }
+                EvalFailure::Data(error) => {
+                    document_error_ui(ui, "data", Pane::Data, error, actions)
+                }
+            }
+        });
+}
+
+fn engine_error_ui(ui: &mut Ui, error: &EngineError, actions: &mut Vec<Action>) {
+    let code = error.kind.opa_code(&error.message);
+    ui.label(
+        RichText::new(code)
+            .strong()
+            .color(ui.visuals().error_fg_color),
+    );
+    if let Some(location) = &error.location {
+        let link = ui.link(RichText::new(location.to_string()).monospace());
+        if link.on_hover_text("Show this line in the editor").clicked() {
+            actions.push(Action::JumpToPolicyFile(
+                location.file.clone(),
+                LineMark {
+                    line: location.line as usize,
+                    column: Some(location.column as usize),
+                },
+            ));
+        }
+    }
+    ui.label(RichText::new(&error.message).monospace());
+    if let Some(hint) = &error.hint {
+        ui.label(RichText::new(format!("Hint: {hint}")).italics());
+    }
+}
+
+fn document_error_ui(
+    ui: &mut Ui,
+    name: &str,
+    pane: Pane,
+    error: &DocumentError,
+    actions: &mut Vec<Action>,
+) {
+    ui.label(
+        RichText::new(format!(
+            "The {name} document is not valid {}",
+            error.format.name()
+        ))
+        .strong()
+        .color(ui.visuals().error_fg_color),
+    );
+    if let Some(line) = error.line {
+        let place = match error.column {
+            Some(column) => format!("line {line}, column {column}"),
+            None => format!("line {line}"),
+        };
+        if ui.link(place).on_hover_text("Show this line").clicked() {
+            actions.push(Action::JumpTo(
+                pane,
+                LineMark {
+                    line,
+                    column: error.column,
+                },
+            ));
+        }
+    }
+    ui.label(RichText::new(&error.message).monospace());
+}
+
+fn evaluation_ui(
+    ui: &mut Ui,
+    evaluation: &Evaluation,
+    highlighter: &mut Highlighter,
+    label: egui::Id,
+) {
+    let shown = shown_value(evaluation);
+    let (kind, color) = describe(shown.as_ref(), ui.visuals().dark_mode);
+    match &shown {
+        None => {
+            egui::Frame::group(ui.style()).stroke(egui::Stroke::new(2.0, color)).show(ui, |ui| {
+                ui.label(RichText::new("undefined").size(22.0).italics().strong().color(color));
+                ui.label(
+                    "The query has no value: no rule body succeeded for this input and no `default` \
+                     rule gives a fallback. Undefined is not false, and `not` of it is true.",
+                );
+            });
+        }
+        Some(value) => {
+            ui.label(RichText::new(kind).size(16.0).strong().color(color));
+            let text = pretty_sorted(value);
+            let font = egui::TextStyle::Monospace.resolve(ui.style());
+            let dark = ui.visuals().dark_mode;
+            let job = highlighter.layout_job(&text, Language::Json, &font, dark, &[]);
+            let mut layouter = move |ui: &Ui, _: &dyn egui::TextBuffer, _: f32| {
+                ui.fonts_mut(|f| f.layout_job(job.clone()))
+            };
+            ui.add(
+                egui::TextEdit::multiline(&mut text.as_str())
+                    .code_editor()
+                    .desired_width(f32::INFINITY)
+                    .layouter(&mut layouter),
+            )
+            .labelled_by(label);
+        }
+    }
+    if !evaluation.prints.is_empty() {
+        ui.add_space(6.0);
+        ui.strong("print() output");
+        for line in &evaluation.prints {
+            ui.label(RichText::new(line).monospace());
+        }
+    }
+}
+
+/// The value to show: the expression's value for a plain query, or the
+/// whole result list when there are bindings or several results.
+fn shown_value(evaluation: &Evaluation) -> Option<JsonValue> {
+    if evaluation.is_undefined() {
+        return None;
+    }
+    let results = &evaluation.results["result"];
+    let single = results
+        .as_array()
+        .is_some_and(|r| r.len() == 1 && r[0].get("bindings").is_none());
+    match (single, evaluation.value()) {
+        (true, Some(value)) => Some(value.clone()),
+        _ => Some(results.clone()),
+    }
+}
+
+/// Names the kind of a result in words, with a colour per kind.
+pub fn describe(value: Option<&JsonValue>, dark_mode: bool) -> (String, Color32) {
+    let (undefined, falsy, truthy, neutral) = if dark_mode {
+        (
+            Color32::from_rgb(230, 160, 60),
+            Color32::from_rgb(255, 120, 120),
+            Color32::from_rgb(110, 210, 130),
+            Color32::LIGHT_BLUE,
+        )
+    } else {
+        (
+            Color32::from_rgb(170, 95, 0),
+            Color32::from_rgb(190, 30, 30),
+            Color32::from_rgb(20, 130, 50),
+            Color32::from_rgb(30, 80, 160),
+        )
+    };
+    match value {
+        None => ("undefined".to_string(), undefined),
+        Some(JsonValue::Bool(false)) => ("false (a boolean, not undefined)".to_string(), falsy),
+        Some(JsonValue::Bool(true)) => ("true".to_string(), truthy),
+        Some(JsonValue::Null) => ("null".to_string(), neutral),
+        Some(JsonValue::Object(map)) if map.is_empty() => ("empty object {}".to_string(), neutral),
+        Some(JsonValue::Array(items)) if items.is_empty() => {
+            ("empty set or array []".to_string(), neutral)
+        }
+        Some(JsonValue::Object(map)) => (format!("object with {} keys", map.len()), neutral),
+        Some(JsonValue::Array(items)) => {
+            (format!("set or array of {} items", items.len()), neutral)
+        }
+        Some(JsonValue::String(_)) => ("string".to_string(), neutral),
+        Some(JsonValue::Number(_)) => ("number".to_string(), neutral),
+    }
+}
+
+/// Pretty JSON with object keys sorted, whatever map order serde_json uses.
+pub fn pretty_sorted(value: &JsonValue) -> String {
+    fn sort(value: &JsonValue) -> JsonValue {
+        match value {
+            JsonValue::Object(map) => {
+                let mut entries: Vec<_> = map.iter().collect();
+                entries.sort_by(|a, b| a.0.cmp(b.0));
+                JsonValue::Object(
+                    entries
+                        .into_iter()
+                        .map(|(k, v)| (k.clone(), sort(v)))
+                        .collect(),
+                )
+            }
+            JsonValue::Array(items) => JsonValue::Array(items.iter().map(sort).collect()),
+            other => other.clone(),
+        }
+    }
+    serde_json::to_string_pretty(&sort(value))
+        .unwrap_or_else(|error| format!("cannot show the value: {error}"))
+}

@@ -1,0 +1,74 @@
+//! The window driven headlessly through its accessibility tree with
+//! egui_kittest: real panels, the real evaluation thread and regorus.
+
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use policy_workshop::engine::PolicySource;
+use policy_workshop::ui::PolicyWorkshopApp;
+use policy_workshop::workspace::{NamedInput, Workspace};
+
+const POLICY: &str =
+    "package demo\n\ndefault allow := false\n\nallow if input.user.role == \"admin\"\n";
+
+fn workspace(input: &str) -> Workspace {
+    Workspace {
+        title: "GUI test".to_string(),
+        policies: vec![PolicySource::new("policy.rego", POLICY)],
+        inputs: vec![NamedInput {
+            name: "input.json".to_string(),
+            text: input.to_string(),
+        }],
+        data: "{}".to_string(),
+        query: "data.demo.allow".to_string(),
+        options: Default::default(),
+    }
+}
+
+fn harness(input: &str) -> Harness<'static, PolicyWorkshopApp> {
+    // The app's repaint callback goes to this context; the harness steps
+    // its own frames, so it needs no wake-up.
+    let ctx = egui::Context::default();
+    let app = PolicyWorkshopApp::new(&ctx, workspace(input));
+    Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .with_max_steps(64)
+        .build_ui_state(|ui, app: &mut PolicyWorkshopApp| app.ui(ui), app)
+}
+
+/// Steps frames until `done` holds, for at most ten seconds of wall time,
+/// because evaluation runs on a background thread.
+fn step_until(
+    harness: &mut Harness<'_, PolicyWorkshopApp>,
+    done: impl Fn(&Harness<'_, PolicyWorkshopApp>) -> bool,
+) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !done(harness) {
+        assert!(
+            Instant::now() < deadline,
+            "the window did not reach the expected state"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+        harness.step();
+    }
+}
+
+fn shows_text(harness: &Harness<'_, PolicyWorkshopApp>, text: &str) -> bool {
+    harness.query_by_label_contains(text).is_some()
+}
+
+#[test]
+fn typing_input_changes_result() {
+    let mut harness = harness("{\"user\": {\"role\": \"guest\"}}");
+    step_until(&mut harness, |h| shows_text(h, "false (a boolean"));
+
+    harness.get_by_label("Input").focus();
+    harness.step();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness.step();
+    harness
+        .get_by_label("Input")
+        .type_text("{\"user\": {\"role\": \"admin\"}}");
+    step_until(&mut harness, |h| h.query_by_label("true").is_some());
+}
