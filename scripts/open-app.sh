@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Installs the system packages the window needs, then builds and opens
+# Policy Workshop with the Kubernetes sample loaded. Extra arguments go to
+# the app, for example `--sample terraform-plan`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-system-packages.sh
+exec cargo run --release -- "$@"
