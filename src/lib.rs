@@ -2,10 +2,11 @@
 //! debugging Rego policies, with a headless command line.
 //!
 //! Layers, lowest first: [`engine`] calls regorus, [`workspace`] holds and
-//! loads documents, [`cli`] and [`ui`] are the two front ends. Only `ui`
-//! uses egui.
+//! loads documents, [`worker`] runs evaluation in a supervised process,
+//! and [`cli`] and [`ui`] are the two front ends. Only `ui` uses egui.
 
 pub mod cli;
 pub mod engine;
 pub mod ui;
+pub mod worker;
 pub mod workspace;

@@ -27,12 +27,27 @@ pub struct Cli {
     /// Sample to open in the window, by folder name (see the Samples menu).
     #[arg(long, value_name = "NAME")]
     pub sample: Option<String>,
+
+    /// JSON or YAML file to open in the window as the first input.
+    #[arg(long, value_name = "FILE")]
+    pub input: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Evaluate a query, as `opa eval` does.
     Eval(EvalArgs),
+    /// Serve evaluation requests on stdin and stdout for the window.
+    #[command(hide = true)]
+    Worker(WorkerArgs),
+}
+
+/// Arguments of the hidden `worker` command.
+#[derive(Debug, clap::Args)]
+pub struct WorkerArgs {
+    /// Limit of the worker's memory, in MiB.
+    #[arg(long, value_name = "MIB")]
+    pub memory_limit_mb: Option<u64>,
 }
 
 /// Output formats of `eval`.

@@ -2,10 +2,10 @@
 
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A position in a policy file or document, 1-based as editors count.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SourceLocation {
     pub file: String,
     pub line: u32,
@@ -19,7 +19,7 @@ impl fmt::Display for SourceLocation {
 }
 
 /// The stage that failed, named after OPA's error codes where one fits.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ErrorKind {
     /// The policy text is not valid Rego.
     Parse,
@@ -51,7 +51,7 @@ impl ErrorKind {
 }
 
 /// An error raised while loading or evaluating a policy.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EngineError {
     pub kind: ErrorKind,
     /// The engine's message without the source excerpt, in one line.

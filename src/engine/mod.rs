@@ -14,6 +14,8 @@ use serde_json::Value as JsonValue;
 
 pub use error::{EngineError, ErrorKind, SourceLocation};
 pub use guard::{MAX_LITERAL_NESTING, check_literal_nesting};
+/// A document as the engine holds it.
+pub use regorus::Value as EngineValue;
 
 /// One Rego file: the name shown in errors and its text.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -77,7 +79,7 @@ impl std::fmt::Debug for PreparedEngine {
 }
 
 /// The outcome of one query.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Evaluation {
     /// The results in the shape of `opa eval --format json`: `{"result": [...]}`,
     /// or `{}` when the query is undefined.
@@ -114,11 +116,11 @@ impl Evaluation {
 impl PreparedEngine {
     /// Parses the policies and loads the data document.
     ///
-    /// `data` must be a JSON object when present, as `opa eval -d` requires
-    /// of its base documents.
+    /// `data` must be an object when present, as `opa eval -d` requires of
+    /// its base documents.
     pub fn new(
         policies: &[PolicySource],
-        data: Option<&JsonValue>,
+        data: Option<&EngineValue>,
         options: &EvalOptions,
     ) -> Result<Self, EngineError> {
         let mut engine = new_engine(options);
@@ -135,15 +137,14 @@ impl PreparedEngine {
             }
         }
         if let Some(data) = data {
-            if !data.is_object() {
+            if !matches!(data, EngineValue::Object(_)) {
                 return Err(EngineError::plain(
                     ErrorKind::Document,
                     "the data document must be an object at the top level",
                 ));
             }
-            let value = to_regorus_value(data)?;
             engine
-                .add_data(value)
+                .add_data(data.clone())
                 .map_err(|error| EngineError::plain(ErrorKind::Document, error.to_string()))?;
         }
         Ok(PreparedEngine { engine, packages })
@@ -154,10 +155,11 @@ impl PreparedEngine {
         &self.packages
     }
 
-    /// Evaluates `query` with `input` on a clone of this engine.
+    /// Evaluates `query` with `input` on a clone of this engine. Values
+    /// share their storage, so neither the clone nor the input is copied.
     pub fn evaluate(
         &self,
-        input: Option<&JsonValue>,
+        input: Option<&EngineValue>,
         query: &str,
     ) -> Result<Evaluation, EngineError> {
         let query = query.trim();
@@ -169,7 +171,7 @@ impl PreparedEngine {
         }
         let mut engine = self.engine.clone();
         if let Some(input) = input {
-            engine.set_input(to_regorus_value(input)?);
+            engine.set_input(input.clone());
         }
         let started = Instant::now();
         let outcome = engine.eval_query(query.to_string(), false);
@@ -198,7 +200,9 @@ pub fn evaluate(
     query: &str,
     options: &EvalOptions,
 ) -> Result<Evaluation, EngineError> {
-    PreparedEngine::new(policies, data, options)?.evaluate(input, query)
+    let data = data.map(to_engine_value).transpose()?;
+    let input = input.map(to_engine_value).transpose()?;
+    PreparedEngine::new(policies, data.as_ref(), options)?.evaluate(input.as_ref(), query)
 }
 
 /// Reads the `package` line of a policy, returning it as a query such as
@@ -229,7 +233,10 @@ fn new_engine(options: &EvalOptions) -> regorus::Engine {
     engine
 }
 
-fn to_regorus_value(json: &JsonValue) -> Result<regorus::Value, EngineError> {
+/// Converts a parsed JSON document into the engine's value type. Do it once
+/// per document: large documents take a while, and engine values clone in
+/// constant time.
+pub fn to_engine_value(json: &JsonValue) -> Result<EngineValue, EngineError> {
     use serde::Deserialize as _;
     regorus::Value::deserialize(json).map_err(|error| {
         EngineError::plain(

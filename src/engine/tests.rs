@@ -113,8 +113,9 @@ fn data_document_loaded() {
 
 #[test]
 fn data_must_be_object() {
-    let error = PreparedEngine::new(&policy(AUTHZ), Some(&json!([1])), &EvalOptions::default())
-        .unwrap_err();
+    let data = to_engine_value(&json!([1])).unwrap();
+    let error =
+        PreparedEngine::new(&policy(AUTHZ), Some(&data), &EvalOptions::default()).unwrap_err();
     assert_eq!(error.kind, ErrorKind::Document);
 }
 

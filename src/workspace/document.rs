@@ -2,10 +2,11 @@
 
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
 use serde_json::Value as JsonValue;
 
 /// The format a document was read as.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum DocumentFormat {
     Json,
     Yaml,
@@ -36,7 +37,7 @@ impl DocumentFormat {
 }
 
 /// A document that could not be read, with the 1-based line and column.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub struct DocumentError {
     pub format: DocumentFormat,
     pub message: String,

@@ -1,0 +1,71 @@
+//! Messages between the window and the evaluation worker, one JSON object
+//! per line on the worker's stdin and stdout.
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::{EngineError, EvalOptions, Evaluation, PolicySource};
+use crate::workspace::document::DocumentError;
+
+/// A request for one evaluation. Documents are sent only when they changed
+/// since the previous request, so a large input crosses the pipe and is
+/// parsed once, not on every keystroke. The UI sends these to the
+/// supervisor, and the supervisor sends them on to the worker.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct EvalRequest {
+    pub revision: u64,
+    /// New policy files, or `None` when they are unchanged.
+    pub policies: Option<Vec<PolicySource>>,
+    /// New input text, or `None` when it is unchanged.
+    pub input: Option<String>,
+    /// New data text, or `None` when it is unchanged.
+    pub data: Option<String>,
+    pub query: String,
+    pub options: EvalOptions,
+}
+
+/// The stage a worker reports before a slow step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// Parsing a large input document.
+    LoadingInput,
+    /// Parsing a large data document.
+    LoadingData,
+    /// Documents are loaded and the engine runs; the deadline starts here.
+    Evaluating,
+}
+
+/// One line the worker writes.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum WireReply {
+    Progress {
+        revision: u64,
+        stage: Stage,
+        /// Size of the document being parsed, for loading stages.
+        bytes: Option<usize>,
+    },
+    Result(EvalReply),
+}
+
+/// The reason a revision produced no result.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum EvalFailure {
+    Input(DocumentError),
+    Data(DocumentError),
+    Engine(EngineError),
+    /// The worker process was stopped or died; the message says why in
+    /// plain words, such as "evaluation stopped after 2 s".
+    Worker(String),
+}
+
+/// The reply to one request.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EvalReply {
+    pub revision: u64,
+    pub outcome: Result<Evaluation, EvalFailure>,
+    /// Documents parsed while answering, so callers can see that an
+    /// unchanged input was not parsed again.
+    #[serde(default)]
+    pub parsed: Vec<String>,
+}

@@ -1,0 +1,277 @@
+//! The worker process: reads [`EvalRequest`]s from stdin, evaluates them on
+//! a thread with a large stack and writes [`WireReply`]s to stdout.
+//!
+//! It keeps the documents it has received and the engine it prepared, so
+//! a request that leaves a large input out costs no parsing.
+
+use std::io::{self, BufRead, Write};
+use std::process::ExitCode;
+use std::thread;
+
+use super::protocol::{EvalFailure, EvalReply, EvalRequest, Stage, WireReply};
+use crate::engine::{
+    EngineError, EngineValue, EvalOptions, Evaluation, PolicySource, PreparedEngine,
+    to_engine_value,
+};
+use crate::workspace::document::{DocumentError, parse_document};
+
+/// Stack of the evaluation thread. regorus recurses once per rule in a
+/// chain of rules that call each other, so a chain of thousands of rules
+/// needs far more than the default 8 MiB. Pages are only committed when
+/// touched.
+pub const EVAL_STACK_BYTES: usize = 1 << 30;
+
+/// Documents larger than this get a progress message before parsing.
+const PROGRESS_BYTES: usize = 1 << 20;
+
+/// Address space allowed beyond the memory limit for the binary, its
+/// libraries, the stack reservation and allocator arenas.
+const ADDRESS_SPACE_OVERHEAD: u64 = 512 << 20;
+
+/// Runs the worker until stdin closes. `memory_limit_mb` caps the
+/// process's address space, so a runaway policy fails to allocate and the
+/// process aborts instead of exhausting the machine.
+pub fn run(memory_limit_mb: Option<u64>) -> ExitCode {
+    if let Some(megabytes) = memory_limit_mb
+        && let Err(error) = limit_memory(megabytes)
+    {
+        log::warn!("cannot set the worker memory limit of {megabytes} MiB: {error}");
+    }
+    let spawned = thread::Builder::new()
+        .name("evaluator".to_string())
+        .stack_size(EVAL_STACK_BYTES)
+        .spawn(|| serve(io::stdin().lock(), io::stdout().lock()));
+    let outcome = match spawned {
+        Ok(handle) => handle.join(),
+        Err(error) => {
+            eprintln!("error: cannot start the evaluation thread: {error}");
+            return ExitCode::from(crate::cli::EXIT_ERROR);
+        }
+    };
+    match outcome {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(error)) => {
+            eprintln!("error: the worker's pipe failed: {error}");
+            ExitCode::from(crate::cli::EXIT_ERROR)
+        }
+        Err(_) => ExitCode::from(crate::cli::EXIT_ERROR),
+    }
+}
+
+#[cfg(unix)]
+fn limit_memory(megabytes: u64) -> io::Result<()> {
+    let bytes = megabytes
+        .saturating_mul(1 << 20)
+        .saturating_add(EVAL_STACK_BYTES as u64)
+        .saturating_add(ADDRESS_SPACE_OVERHEAD);
+    rlimit::setrlimit(rlimit::Resource::AS, bytes, bytes)
+}
+
+#[cfg(not(unix))]
+fn limit_memory(_megabytes: u64) -> io::Result<()> {
+    Err(io::Error::new(
+        io::ErrorKind::Unsupported,
+        "memory limits need a Unix system",
+    ))
+}
+
+/// Answers requests from `reader` on `writer` until the reader ends.
+pub fn serve(reader: impl BufRead, mut writer: impl Write) -> io::Result<()> {
+    let mut state = WorkerState::default();
+    for line in reader.lines() {
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let request: EvalRequest = match serde_json::from_str(&line) {
+            Ok(request) => request,
+            Err(error) => {
+                eprintln!(
+                    "error: ignored an invalid request ({} bytes): {error}",
+                    line.len()
+                );
+                continue;
+            }
+        };
+        let reply = state.handle(request, &mut |progress| write_line(&mut writer, &progress))?;
+        write_line(&mut writer, &WireReply::Result(reply))?;
+    }
+    Ok(())
+}
+
+fn write_line(writer: &mut impl Write, reply: &WireReply) -> io::Result<()> {
+    serde_json::to_writer(&mut *writer, reply)?;
+    writer.write_all(b"\n")?;
+    writer.flush()
+}
+
+/// A parsed document in the engine's form; `None` for an empty text.
+type Parsed = Result<Option<EngineValue>, DocumentError>;
+
+/// The documents and the prepared engine kept between requests.
+struct WorkerState {
+    policies: Vec<PolicySource>,
+    input: (String, Parsed),
+    data: (String, Parsed),
+    engine: Option<(EvalOptions, Result<PreparedEngine, EngineError>)>,
+}
+
+impl Default for WorkerState {
+    fn default() -> Self {
+        WorkerState {
+            policies: Vec::new(),
+            input: (String::new(), Ok(None)),
+            data: (String::new(), Ok(None)),
+            engine: None,
+        }
+    }
+}
+
+impl WorkerState {
+    fn handle(
+        &mut self,
+        request: EvalRequest,
+        progress: &mut dyn FnMut(WireReply) -> io::Result<()>,
+    ) -> io::Result<EvalReply> {
+        let revision = request.revision;
+        let mut parsed = Vec::new();
+        if let Some(policies) = request.policies {
+            self.policies = policies;
+            self.engine = None;
+        }
+        if let Some(text) = request.input {
+            announce(progress, revision, Stage::LoadingInput, text.len())?;
+            self.input = (String::new(), parse(&text));
+            self.input.0 = text;
+            parsed.push("input".to_string());
+        }
+        if let Some(text) = request.data {
+            announce(progress, revision, Stage::LoadingData, text.len())?;
+            self.data = (String::new(), parse(&text));
+            self.data.0 = text;
+            self.engine = None;
+            parsed.push("data".to_string());
+        }
+        progress(WireReply::Progress {
+            revision,
+            stage: Stage::Evaluating,
+            bytes: None,
+        })?;
+        let outcome = self.evaluate(&request.query, &request.options);
+        Ok(EvalReply {
+            revision,
+            outcome,
+            parsed,
+        })
+    }
+
+    fn evaluate(&mut self, query: &str, options: &EvalOptions) -> Result<Evaluation, EvalFailure> {
+        let input = self.input.1.clone().map_err(EvalFailure::Input)?;
+        let data = self.data.1.clone().map_err(EvalFailure::Data)?;
+        let stale = self
+            .engine
+            .as_ref()
+            .is_none_or(|(cached, _)| cached != options);
+        if stale {
+            let prepared = PreparedEngine::new(&self.policies, data.as_ref(), options);
+            self.engine = Some((options.clone(), prepared));
+        }
+        let Some((_, prepared)) = &self.engine else {
+            unreachable!("the engine was prepared above");
+        };
+        let prepared = prepared
+            .as_ref()
+            .map_err(|error| EvalFailure::Engine(error.clone()))?;
+        prepared
+            .evaluate(input.as_ref(), query)
+            .map_err(EvalFailure::Engine)
+    }
+}
+
+fn announce(
+    progress: &mut dyn FnMut(WireReply) -> io::Result<()>,
+    revision: u64,
+    stage: Stage,
+    bytes: usize,
+) -> io::Result<()> {
+    if bytes < PROGRESS_BYTES {
+        return Ok(());
+    }
+    progress(WireReply::Progress {
+        revision,
+        stage,
+        bytes: Some(bytes),
+    })
+}
+
+fn parse(text: &str) -> Parsed {
+    let document = parse_document(text)?;
+    let Some(json) = document.value else {
+        return Ok(None);
+    };
+    to_engine_value(&json)
+        .map(Some)
+        .map_err(|error| DocumentError {
+            format: document.format,
+            message: error.message,
+            line: None,
+            column: None,
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(revision: u64, input: Option<&str>) -> String {
+        let request = EvalRequest {
+            revision,
+            policies: (revision == 1).then(|| {
+                vec![PolicySource::new(
+                    "p.rego",
+                    "package p\n\nallow if input.user == \"ann\"\n",
+                )]
+            }),
+            input: input.map(str::to_string),
+            data: (revision == 1).then(|| "{}".to_string()),
+            query: "data.p.allow".to_string(),
+            options: EvalOptions::default(),
+        };
+        serde_json::to_string(&request).unwrap()
+    }
+
+    fn replies(output: &[u8]) -> Vec<EvalReply> {
+        String::from_utf8_lossy(output)
+            .lines()
+            .filter_map(|line| match serde_json::from_str(line).unwrap() {
+                WireReply::Result(reply) => Some(reply),
+                WireReply::Progress { .. } => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn unchanged_input_not_parsed() {
+        let script = format!(
+            "{}\n{}\n",
+            request(1, Some(r#"{"user": "ann"}"#)),
+            request(2, None)
+        );
+        let mut output = Vec::new();
+        serve(script.as_bytes(), &mut output).unwrap();
+        let replies = replies(&output);
+        assert_eq!(replies.len(), 2);
+        assert_eq!(replies[0].parsed, ["input", "data"]);
+        assert!(replies[1].parsed.is_empty());
+        let value = replies[1].outcome.as_ref().unwrap().value().cloned();
+        assert_eq!(value, Some(serde_json::json!(true)));
+    }
+
+    #[test]
+    fn invalid_line_skipped() {
+        let script = format!("not json\n{}\n", request(1, Some("{}")));
+        let mut output = Vec::new();
+        serve(script.as_bytes(), &mut output).unwrap();
+        assert_eq!(replies(&output).len(), 1);
+    }
+}
