@@ -7,6 +7,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use policy_workshop::engine::PolicySource;
 use policy_workshop::ui::PolicyWorkshopApp;
+use policy_workshop::worker::SupervisorConfig;
 use policy_workshop::workspace::{NamedInput, Workspace};
 
 const POLICY: &str =
@@ -30,7 +31,8 @@ fn harness(input: &str) -> Harness<'static, PolicyWorkshopApp> {
     // The app's repaint callback goes to this context; the harness steps
     // its own frames, so it needs no wake-up.
     let ctx = egui::Context::default();
-    let app = PolicyWorkshopApp::new(&ctx, workspace(input));
+    let worker = SupervisorConfig::new(env!("CARGO_BIN_EXE_policy-workshop"));
+    let app = PolicyWorkshopApp::new(&ctx, workspace(input), worker);
     Harness::builder()
         .with_size(egui::vec2(1400.0, 900.0))
         .with_max_steps(64)
@@ -55,7 +57,7 @@ fn step_until(
 }
 
 fn shows_text(harness: &Harness<'_, PolicyWorkshopApp>, text: &str) -> bool {
-    harness.query_by_label_contains(text).is_some()
+    harness.query_all_by_label_contains(text).next().is_some()
 }
 
 #[test]
@@ -71,4 +73,33 @@ fn typing_input_changes_result() {
         .get_by_label("Input")
         .type_text("{\"user\": {\"role\": \"admin\"}}");
     step_until(&mut harness, |h| h.query_by_label("true").is_some());
+}
+
+#[test]
+fn hostile_policy_keeps_text() {
+    let ctx = egui::Context::default();
+    let worker = SupervisorConfig {
+        memory_limit_mb: 1024,
+        ..SupervisorConfig::new(env!("CARGO_BIN_EXE_policy-workshop"))
+    };
+    let app = PolicyWorkshopApp::new(&ctx, workspace("{}"), worker);
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .with_max_steps(64)
+        .build_ui_state(|ui, app: &mut PolicyWorkshopApp| app.ui(ui), app);
+    step_until(&mut harness, |h| shows_text(h, "false (a boolean"));
+
+    let hostile = "package demo\n\nallow := count(numbers.range(1, 400000000)) > 0\n";
+    harness.get_by_label("Policy").focus();
+    harness.step();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness.step();
+    harness.get_by_label("Policy").type_text(hostile);
+    step_until(&mut harness, |h| shows_text(h, "ran out of memory"));
+
+    assert_eq!(harness.state().workspace.policies[0].text, hostile);
+    assert_eq!(
+        harness.get_by_label("Policy").value().as_deref(),
+        Some(hostile)
+    );
 }

@@ -1,15 +1,19 @@
 //! Application state and the per-frame flow: draw the panels, apply the
-//! actions they return, send edits to the evaluator, take its replies.
+//! actions they return, send edits to the supervised worker, take its
+//! replies.
 
 use std::time::{Duration, Instant};
 
 use egui::Ui;
 
 use super::code_editor::LineMark;
-use super::evaluator::{EvalFailure, EvalReply, EvalRequest, Evaluator};
 use super::highlight::Highlighter;
 use super::{document_panel, menu_bar, policy_panel, result_panel, status_bar};
 use crate::engine::{Evaluation, package_query};
+use crate::worker::protocol::Stage;
+use crate::worker::{
+    EvalFailure, EvalReply, EvalRequest, Supervisor, SupervisorConfig, SupervisorEvent,
+};
 use crate::workspace::Workspace;
 use crate::workspace::samples::{Sample, list_samples, samples_folder};
 
@@ -56,6 +60,30 @@ pub struct ResultState {
     pub pending: bool,
     /// Revision of the newest reply shown.
     pub shown_revision: u64,
+    /// What the worker is doing for the newest request, when it is slow,
+    /// such as "Loading the input (52 MB)".
+    pub progress: Option<String>,
+}
+
+/// Documents edited since the last request; only these are sent.
+#[derive(Clone, Copy, Debug)]
+struct Changed {
+    policies: bool,
+    input: bool,
+    data: bool,
+}
+
+impl Changed {
+    const ALL: Changed = Changed {
+        policies: true,
+        input: true,
+        data: true,
+    };
+    const NONE: Changed = Changed {
+        policies: false,
+        input: false,
+        data: false,
+    };
 }
 
 /// The Policy Workshop window.
@@ -66,7 +94,8 @@ pub struct PolicyWorkshopApp {
     pub result: ResultState,
     samples: Vec<Sample>,
     highlighter: Highlighter,
-    evaluator: Evaluator,
+    supervisor: Supervisor,
+    changed: Changed,
     /// Bumped on every edit.
     revision: u64,
     /// The revision of the last request sent.
@@ -92,11 +121,12 @@ pub fn window_title(workspace: &Workspace) -> String {
 }
 
 impl PolicyWorkshopApp {
-    /// Creates the app and sends the first evaluation.
-    pub fn new(ctx: &egui::Context, workspace: Workspace) -> Self {
+    /// Creates the app, starts the evaluation worker described by `worker`
+    /// and sends the first evaluation.
+    pub fn new(ctx: &egui::Context, workspace: Workspace, worker: SupervisorConfig) -> Self {
         ctx.set_theme(egui::Theme::Light);
         let repaint = ctx.clone();
-        let evaluator = Evaluator::spawn(move || repaint.request_repaint());
+        let supervisor = Supervisor::spawn(worker, move || repaint.request_repaint());
         let samples = samples_folder()
             .map(|folder| list_samples(&folder))
             .unwrap_or_default();
@@ -108,7 +138,8 @@ impl PolicyWorkshopApp {
             result: ResultState::default(),
             samples,
             highlighter: Highlighter::new(),
-            evaluator,
+            supervisor,
+            changed: Changed::ALL,
             revision: 0,
             sent_revision: 0,
             edited_at: None,
@@ -138,17 +169,18 @@ impl PolicyWorkshopApp {
         });
         self.notice_bar(ui);
 
-        let mut edited = false;
+        let mut edited = Changed::NONE;
+        let mut query_edited = false;
         egui::Panel::right("documents")
             .resizable(true)
             .default_size(ui.available_width() * 0.46)
             .size_range(320.0..=ui.available_width() * 0.75)
             .show(ui, |ui| {
-                edited |= self.documents_ui(ui, &mut actions);
+                query_edited = self.documents_ui(ui, &mut edited, &mut actions);
             });
         egui::CentralPanel::default().show(ui, |ui| {
             let jump = self.take_jump(|pane| matches!(pane, Pane::Policy(_)));
-            edited |= policy_panel::ui(
+            edited.policies = policy_panel::ui(
                 ui,
                 &mut self.workspace.policies,
                 self.active_policy,
@@ -159,7 +191,10 @@ impl PolicyWorkshopApp {
             );
         });
 
-        if edited {
+        if edited.policies || edited.input || edited.data || query_edited {
+            self.changed.policies |= edited.policies;
+            self.changed.input |= edited.input;
+            self.changed.data |= edited.data;
             self.mark_edited();
         }
         for action in actions {
@@ -169,16 +204,22 @@ impl PolicyWorkshopApp {
         self.update_title(ui.ctx());
     }
 
-    /// Draws the query and result, the input and the data panes.
-    fn documents_ui(&mut self, ui: &mut Ui, actions: &mut Vec<Action>) -> bool {
-        let mut edited = false;
+    /// Draws the query and result, the input and the data panes; returns
+    /// true when the query changed.
+    fn documents_ui(
+        &mut self,
+        ui: &mut Ui,
+        edited: &mut Changed,
+        actions: &mut Vec<Action>,
+    ) -> bool {
+        let mut query_edited = false;
         let height = ui.available_height();
         egui::Panel::bottom("result")
             .resizable(true)
             .default_size(height * 0.40)
             .size_range(120.0..=height * 0.8)
             .show(ui, |ui| {
-                edited |= result_panel::ui(
+                query_edited = result_panel::ui(
                     ui,
                     &mut self.workspace.query,
                     &self.result,
@@ -196,7 +237,7 @@ impl PolicyWorkshopApp {
                     Some(EvalFailure::Input(error)) => Some(error),
                     _ => None,
                 };
-                edited |= document_panel::input_ui(
+                edited.input = document_panel::input_ui(
                     ui,
                     &mut self.workspace.inputs,
                     self.active_input,
@@ -212,7 +253,7 @@ impl PolicyWorkshopApp {
                 Some(EvalFailure::Data(error)) => Some(error),
                 _ => None,
             };
-            edited |= document_panel::data_ui(
+            edited.data = document_panel::data_ui(
                 ui,
                 &mut self.workspace.data,
                 failure,
@@ -220,7 +261,7 @@ impl PolicyWorkshopApp {
                 jump,
             );
         });
-        edited
+        query_edited
     }
 
     fn notice_bar(&mut self, ui: &mut Ui) {
@@ -253,6 +294,7 @@ impl PolicyWorkshopApp {
             }
             Action::SelectInput(index) => {
                 self.active_input = index.min(self.workspace.inputs.len().saturating_sub(1));
+                self.changed.input = true;
                 self.mark_edited();
             }
             Action::SetRegoV0(on) => {
@@ -310,6 +352,7 @@ impl PolicyWorkshopApp {
                 self.active_input = 0;
                 self.result = ResultState::default();
                 self.notice = None;
+                self.changed = Changed::ALL;
                 self.mark_edited();
             }
             Err(error) => self.set_notice(format!("Cannot load sample {}: {error:#}", sample.id)),
@@ -335,18 +378,21 @@ impl PolicyWorkshopApp {
         self.send_request();
     }
 
+    /// Sends the newest revision with the documents edited since the last one.
     fn send_request(&mut self) {
-        let input = self
-            .workspace
-            .inputs
-            .get(self.active_input)
-            .map(|input| input.text.clone())
-            .unwrap_or_default();
-        self.evaluator.send(EvalRequest {
+        let changed = std::mem::replace(&mut self.changed, Changed::NONE);
+        let input = changed.input.then(|| {
+            self.workspace
+                .inputs
+                .get(self.active_input)
+                .map(|input| input.text.clone())
+                .unwrap_or_default()
+        });
+        self.supervisor.send(EvalRequest {
             revision: self.revision,
-            policies: self.workspace.policies.clone(),
+            policies: changed.policies.then(|| self.workspace.policies.clone()),
             input,
-            data: self.workspace.data.clone(),
+            data: changed.data.then(|| self.workspace.data.clone()),
             query: self.workspace.query.clone(),
             options: self.workspace.options.clone(),
         });
@@ -355,8 +401,22 @@ impl PolicyWorkshopApp {
     }
 
     fn receive_replies(&mut self) {
-        for reply in self.evaluator.poll() {
-            self.apply_reply(reply);
+        for event in self.supervisor.poll() {
+            match event {
+                SupervisorEvent::Reply(reply) => self.apply_reply(reply),
+                SupervisorEvent::Progress {
+                    revision,
+                    stage,
+                    bytes,
+                } => {
+                    if revision == self.sent_revision {
+                        self.result.progress = progress_message(stage, bytes);
+                    }
+                }
+                SupervisorEvent::Restarted { reason } => {
+                    log::info!("evaluation worker restarted: {reason}")
+                }
+            }
         }
     }
 
@@ -371,6 +431,7 @@ impl PolicyWorkshopApp {
             return;
         }
         self.result.pending = false;
+        self.result.progress = None;
         self.result.shown_revision = reply.revision;
         match reply.outcome {
             Ok(evaluation) => {
@@ -392,6 +453,18 @@ impl PolicyWorkshopApp {
             ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
             self.title = title;
         }
+    }
+}
+
+/// Describes a slow step of the worker for the status line.
+fn progress_message(stage: Stage, bytes: Option<usize>) -> Option<String> {
+    let size = bytes
+        .map(|b| format!(" ({:.1} MB)", b as f64 / 1_000_000.0))
+        .unwrap_or_default();
+    match stage {
+        Stage::LoadingInput => Some(format!("Loading the input{size}…")),
+        Stage::LoadingData => Some(format!("Loading the data{size}…")),
+        Stage::Evaluating => None,
     }
 }
 

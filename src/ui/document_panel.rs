@@ -9,6 +9,13 @@ use super::highlight::{Highlighter, Language};
 use crate::workspace::NamedInput;
 use crate::workspace::document::{DocumentError, DocumentFormat};
 
+/// Documents larger than this open in a read-only preview, because laying
+/// out megabytes of text in an editor takes longer than a frame.
+pub const LARGE_DOCUMENT_BYTES: usize = 1 << 20;
+
+/// Lines shown in the preview of a large document.
+const PREVIEW_LINES: usize = 200;
+
 /// Draws the input pane with a picker for the workspace's inputs; returns
 /// true after an edit.
 pub fn input_ui(
@@ -97,6 +104,14 @@ fn document_editor(
     if let Some(error) = failure {
         ui.colored_label(ui.visuals().error_fg_color, error.to_string());
     }
+    let edit_anyway_id = ui.make_persistent_id((id_salt, "edit_large"));
+    let edit_anyway = ui.data(|data| data.get_temp::<bool>(edit_anyway_id).unwrap_or(false));
+    if text.len() > LARGE_DOCUMENT_BYTES && !edit_anyway {
+        if large_preview(ui, text, label) {
+            ui.data_mut(|data| data.insert_temp(edit_anyway_id, true));
+        }
+        return false;
+    }
     let language = match DocumentFormat::detect(text) {
         DocumentFormat::Json => Language::Json,
         DocumentFormat::Yaml => Language::Yaml,
@@ -112,6 +127,34 @@ fn document_editor(
         .jump_to(jump)
         .show(ui, text, highlighter)
         .changed()
+}
+
+/// Shows the start of a large document read-only; returns true when the
+/// user asks to edit it anyway.
+fn large_preview(ui: &mut Ui, text: &str, label: egui::Id) -> bool {
+    let mut edit = false;
+    ui.horizontal(|ui| {
+        ui.label(format!(
+            "{:.1} MB: shown read-only, the first {PREVIEW_LINES} lines. Evaluation uses the whole document.",
+            text.len() as f64 / 1_000_000.0
+        ));
+        edit = ui
+            .button("Edit here")
+            .on_hover_text("Opens the whole document in the editor; typing in it is slow")
+            .clicked();
+    });
+    let end = text
+        .match_indices('\n')
+        .nth(PREVIEW_LINES - 1)
+        .map_or(text.len(), |(index, _)| index);
+    egui::ScrollArea::both()
+        .id_salt(("large_preview", label))
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            ui.add(egui::Label::new(egui::RichText::new(&text[..end]).monospace()).extend())
+                .labelled_by(label);
+        });
+    edit
 }
 
 fn format_badge(ui: &mut Ui, text: &str) {

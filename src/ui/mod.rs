@@ -1,27 +1,49 @@
-//! The eframe window: app state in [`app`], one file per panel, and the
-//! background evaluation in [`evaluator`].
+//! The eframe window: app state in [`app`] and one file per panel.
+//! Evaluation runs in the supervised worker process of [`crate::worker`].
 
 pub mod app;
 pub mod code_editor;
 pub mod document_panel;
-pub mod evaluator;
 pub mod highlight;
 pub mod menu_bar;
 pub mod policy_panel;
 pub mod result_panel;
 pub mod status_bar;
 
+use std::path::Path;
 use std::process::ExitCode;
 
 pub use app::PolicyWorkshopApp;
 
-use crate::workspace::Workspace;
+use crate::worker::SupervisorConfig;
 use crate::workspace::samples::{DEFAULT_SAMPLE, list_samples, samples_folder};
+use crate::workspace::{NamedInput, Workspace};
 
-/// Opens the window with the named sample (or the Kubernetes sample) and
-/// runs until it is closed.
-pub fn run(sample: Option<&str>) -> ExitCode {
-    let (workspace, notice) = initial_workspace(sample.unwrap_or(DEFAULT_SAMPLE));
+/// Opens the window with the named sample (or the Kubernetes sample), and
+/// `input` as the first input when given, and runs until it is closed.
+pub fn run(sample: Option<&str>, input: Option<&Path>) -> ExitCode {
+    let (mut workspace, mut notice) = initial_workspace(sample.unwrap_or(DEFAULT_SAMPLE));
+    if let Some(path) = input {
+        match std::fs::read_to_string(path) {
+            Ok(text) => {
+                let name = path.file_name().map_or_else(
+                    || path.display().to_string(),
+                    |n| n.to_string_lossy().into_owned(),
+                );
+                workspace.inputs.insert(0, NamedInput { name, text });
+            }
+            Err(error) => {
+                notice = Some(format!("Cannot read the input {}: {error}", path.display()))
+            }
+        }
+    }
+    let worker = match SupervisorConfig::current_exe() {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("error: cannot find this executable to start the evaluation worker: {error}");
+            return ExitCode::from(crate::cli::EXIT_ERROR);
+        }
+    };
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title(app::window_title(&workspace))
@@ -34,7 +56,7 @@ pub fn run(sample: Option<&str>) -> ExitCode {
         "Policy Workshop",
         options,
         Box::new(move |creation| {
-            let mut app = PolicyWorkshopApp::new(&creation.egui_ctx, workspace);
+            let mut app = PolicyWorkshopApp::new(&creation.egui_ctx, workspace, worker);
             if let Some(notice) = notice {
                 app.set_notice(notice);
             }

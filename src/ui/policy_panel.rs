@@ -4,9 +4,9 @@ use egui::Ui;
 
 use super::app::{Action, ResultState};
 use super::code_editor::{CodeEditor, LineMark};
-use super::evaluator::EvalFailure;
 use super::highlight::{Highlighter, Language};
 use crate::engine::PolicySource;
+use crate::worker::EvalFailure;
 
 /// Draws the file tabs and the editor of the active file; returns true
 /// after an edit.

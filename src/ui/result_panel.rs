@@ -7,9 +7,9 @@ use serde_json::Value as JsonValue;
 
 use super::app::{Action, Pane, ResultState};
 use super::code_editor::LineMark;
-use super::evaluator::EvalFailure;
 use super::highlight::{Highlighter, Language};
 use crate::engine::{EngineError, Evaluation};
+use crate::worker::EvalFailure;
 use crate::workspace::document::DocumentError;
 
 /// Draws the query field and the result; returns true when the query changed.
@@ -63,7 +63,10 @@ pub fn ui(
                     evaluation_ui(ui, evaluation, highlighter, result_label.id)
                 }
                 None if result.pending => {
-                    ui.spinner();
+                    ui.horizontal(|ui| {
+                        ui.spinner();
+                        ui.label(result.progress.as_deref().unwrap_or("Evaluating…"));
+                    });
                 }
                 None => {
                     ui.weak("No result yet");
@@ -87,6 +90,7 @@ fn failure_ui(ui: &mut Ui, failure: &EvalFailure, actions: &mut Vec<Action>) {
                 EvalFailure::Data(error) => {
                     document_error_ui(ui, "data", Pane::Data, error, actions)
                 }
+                EvalFailure::Worker(reason) => worker_failure_ui(ui, reason),
             }
         });
 }
@@ -114,6 +118,23 @@ fn engine_error_ui(ui: &mut Ui, error: &EngineError, actions: &mut Vec<Action>) 
     if let Some(hint) = &error.hint {
         ui.label(RichText::new(format!("Hint: {hint}")).italics());
     }
+}
+
+fn worker_failure_ui(ui: &mut Ui, reason: &str) {
+    let mut heading = reason.to_string();
+    if let Some(first) = heading.get_mut(0..1) {
+        first.make_ascii_uppercase();
+    }
+    ui.label(
+        RichText::new(heading)
+            .strong()
+            .color(ui.visuals().error_fg_color),
+    );
+    ui.label(
+        "The evaluator was restarted and your text is unchanged. Look for a rule that \
+         iterates over a huge collection, builds a very large value or calls itself \
+         through a long chain of rules; the next edit evaluates again.",
+    );
 }
 
 fn document_error_ui(

@@ -3,14 +3,20 @@
 use egui::Ui;
 
 use super::app::ResultState;
-use super::evaluator::EvalFailure;
+use crate::worker::EvalFailure;
 use crate::workspace::Workspace;
 
 /// Draws the status line.
 pub fn ui(ui: &mut Ui, workspace: &Workspace, result: &ResultState, revision: u64) {
     ui.horizontal(|ui| {
+        if let Some(progress) = &result.progress {
+            ui.spinner();
+            ui.label(progress);
+            ui.separator();
+        }
         let state = match (&result.failure, &result.last_good) {
             _ if result.pending => "Evaluating…".to_string(),
+            (Some(EvalFailure::Worker(reason)), _) => format!("Evaluation stopped: {reason}"),
             (Some(EvalFailure::Input(_)), _) => "Input has an error".to_string(),
             (Some(EvalFailure::Data(_)), _) => "Data has an error".to_string(),
             (Some(EvalFailure::Engine(_)), _) => "Policy has an error".to_string(),
