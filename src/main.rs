@@ -4,7 +4,9 @@ use clap::Parser;
 use policy_workshop::cli::{self, Cli, Command};
 
 fn main() -> ExitCode {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info"))
+        .format_timestamp_millis()
+        .init();
     let cli = Cli::parse();
     match &cli.command {
         Some(Command::Eval(args)) => cli::eval::run(args),

@@ -316,3 +316,59 @@ fn query_bindings_shape() {
         json!({"x": false})
     );
 }
+
+#[test]
+fn long_rule_chain_evaluates() {
+    let mut policy = String::from("package chain\n\n");
+    for index in 0..4999 {
+        policy.push_str(&format!("r{index} := r{} + 1\n", index + 1));
+    }
+    policy.push_str("r4999 := 0\n");
+    let dir = workspace(&[("chain.rego", &policy)]);
+    let output = run(&["eval", "-d", "chain.rego", "data.chain.r0"], dir.path());
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        stdout_json(&output)["result"][0]["expressions"][0]["value"],
+        json!(4999)
+    );
+}
+
+#[test]
+fn huge_allocation_fails_cleanly() {
+    let policy = "package big\n\nn := count(numbers.range(1, 400000000))\n";
+    let dir = workspace(&[("big.rego", policy)]);
+    let output = run(
+        &[
+            "eval",
+            "--memory-limit-mb",
+            "512",
+            "-d",
+            "big.rego",
+            "data.big.n",
+        ],
+        dir.path(),
+    );
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("memory allocation"), "{stderr}");
+}
+
+#[test]
+fn deep_literal_rejected() {
+    let policy = format!(
+        "package deep\n\nx := {}1{}\n",
+        "[".repeat(40),
+        "]".repeat(40)
+    );
+    let dir = workspace(&[("deep.rego", &policy)]);
+    let output = run(&["eval", "-d", "deep.rego", "data.deep.x"], dir.path());
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        stdout_json(&output)["errors"][0]["location"]["row"],
+        json!(3)
+    );
+}

@@ -9,13 +9,38 @@ use serde_json::{Value as JsonValue, json};
 
 use super::{EXIT_ERROR, EvalArgs, OutputFormat};
 use crate::engine::{self, EngineError, EvalOptions, Evaluation};
+use crate::worker::server::{EVAL_STACK_BYTES, limit_memory};
+use crate::worker::supervisor::default_memory_limit_mb;
 use crate::workspace::document::parse_document;
 use crate::workspace::loader::load_paths;
 
 /// Runs `eval` and returns the process exit status: 0 when the query was
 /// evaluated (defined or undefined), 2 on any error.
 pub fn run(args: &EvalArgs) -> ExitCode {
-    let outcome = evaluate(args);
+    let limit = args.memory_limit_mb.unwrap_or_else(default_memory_limit_mb);
+    if let Err(error) = limit_memory(limit) {
+        log::warn!("cannot set the memory limit of {limit} MiB: {error}");
+    }
+    // Long chains of rules recurse deeply in regorus, so evaluation gets
+    // the worker's large stack here too.
+    let evaluated = std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("evaluator".to_string())
+            .stack_size(EVAL_STACK_BYTES)
+            .spawn_scoped(scope, || evaluate(args))
+            .map(|handle| handle.join())
+    });
+    let outcome = match evaluated {
+        Ok(Ok(outcome)) => outcome,
+        Ok(Err(_)) => {
+            eprintln!("error: evaluation failed unexpectedly (see the message above)");
+            return ExitCode::from(EXIT_ERROR);
+        }
+        Err(error) => {
+            eprintln!("error: cannot start the evaluation thread: {error}");
+            return ExitCode::from(EXIT_ERROR);
+        }
+    };
     let mut stdout = std::io::stdout().lock();
     let printed = match (&outcome, args.format) {
         (Ok(evaluation), OutputFormat::Json) => write_json(&mut stdout, &evaluation.results),

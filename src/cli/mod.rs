@@ -87,6 +87,12 @@ pub struct EvalArgs {
     #[arg(long, value_name = "MS", default_value_t = 10_000)]
     pub timeout_ms: u64,
 
+    /// Limit of the process's memory in MiB; a policy that needs more
+    /// stops with "memory allocation ... failed". Default: a quarter of
+    /// the machine's memory, between 512 MiB and 8 GiB.
+    #[arg(long, value_name = "MIB")]
+    pub memory_limit_mb: Option<u64>,
+
     /// The query, such as `data.authz.allow`.
     pub query: String,
 }

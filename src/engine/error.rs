@@ -43,7 +43,8 @@ impl ErrorKind {
             ErrorKind::Compile if message.contains("unsafe") => "rego_unsafe_var_error",
             ErrorKind::Compile => "rego_type_error",
             ErrorKind::Eval if message.contains("conflict") => "eval_conflict_error",
-            ErrorKind::Eval | ErrorKind::Timeout => "eval_builtin_error",
+            ErrorKind::Timeout => "eval_cancel_error",
+            ErrorKind::Eval => "eval_builtin_error",
             ErrorKind::Document => "invalid_document",
             ErrorKind::Query => "rego_parse_error",
         }

@@ -311,12 +311,16 @@ fn eval_error(text: &str, elapsed: Duration) -> EngineError {
     } else {
         ErrorKind::Eval
     };
-    let error = EngineError::from_engine_text(kind, text);
+    let mut error = EngineError::from_engine_text(kind, text);
     if kind == ErrorKind::Timeout {
-        let seconds = elapsed.as_secs_f64();
-        return error.with_hint(format!(
-            "evaluation stopped after {seconds:.1} s; look for a comprehension or iteration over a very large collection"
-        ));
+        error.message = format!(
+            "evaluation stopped after {:.1} s, the time limit",
+            elapsed.as_secs_f64()
+        );
+        return error.with_hint(
+            "look for a comprehension or an iteration over a very large collection, \
+             such as numbers.range with a large bound",
+        );
     }
     error
 }

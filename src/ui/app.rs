@@ -137,7 +137,10 @@ impl PolicyWorkshopApp {
             active_input: 0,
             result: ResultState::default(),
             samples,
-            highlighter: Highlighter::new(),
+            highlighter: Highlighter::with_background({
+                let repaint = ctx.clone();
+                move || repaint.request_repaint()
+            }),
             supervisor,
             changed: Changed::ALL,
             revision: 0,
@@ -430,6 +433,7 @@ impl PolicyWorkshopApp {
             );
             return;
         }
+        log::debug!("showing the reply for revision {}", reply.revision);
         self.result.pending = false;
         self.result.progress = None;
         self.result.shown_revision = reply.revision;

@@ -90,6 +90,9 @@ impl<'a> CodeEditor<'a> {
             ui.fonts_mut(|fonts| fonts.layout_job(job))
         };
 
+        // The editor fills its pane, so a click anywhere below the last line
+        // focuses it, as in other editors.
+        let fill_height = ui.available_height();
         let scroll = egui::ScrollArea::both()
             .id_salt(self.id_salt)
             .auto_shrink([false, false])
@@ -105,6 +108,7 @@ impl<'a> CodeEditor<'a> {
                         .margin(egui::Margin::ZERO)
                         .desired_width(f32::INFINITY)
                         .desired_rows(8)
+                        .min_size(egui::vec2(0.0, fill_height - 4.0))
                         .layouter(&mut layouter)
                         .show(ui);
                     if self.jump_to.is_some()
@@ -155,8 +159,9 @@ impl<'a> CodeEditor<'a> {
 }
 
 /// Builds the line-number column, with the error line in the error colour.
+/// It has at most three sections, so long files lay out quickly.
 fn gutter_job(text: &str, font: &FontId, dark_mode: bool, error_line: Option<usize>) -> LayoutJob {
-    let lines = text.split('\n').count().max(1);
+    let lines = text.bytes().filter(|&b| b == b'\n').count() + 1;
     let width = lines.to_string().len();
     let normal = if dark_mode {
         Color32::from_gray(120)
@@ -164,13 +169,34 @@ fn gutter_job(text: &str, font: &FontId, dark_mode: bool, error_line: Option<usi
         Color32::from_gray(150)
     };
     let (_, error) = error_colors(dark_mode);
+    let numbers = |range: std::ops::Range<usize>| {
+        range
+            .map(|number| format!(" {number:>width$}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
     let mut job = LayoutJob::default();
-    for number in 1..=lines {
-        let is_error = error_line == Some(number);
-        let marker = if is_error { "▶" } else { " " };
-        let separator = if number == lines { "" } else { "\n" };
-        let format = egui::TextFormat::simple(font.clone(), if is_error { error } else { normal });
-        job.append(&format!("{marker}{number:>width$}{separator}"), 0.0, format);
+    let normal_format = egui::TextFormat::simple(font.clone(), normal);
+    match error_line.filter(|line| (1..=lines).contains(line)) {
+        None => job.append(&numbers(1..lines + 1), 0.0, normal_format),
+        Some(line) => {
+            if line > 1 {
+                job.append(
+                    &format!("{}\n", numbers(1..line)),
+                    0.0,
+                    normal_format.clone(),
+                );
+            }
+            let error_format = egui::TextFormat::simple(font.clone(), error);
+            job.append(&format!("▶{line:>width$}"), 0.0, error_format);
+            if line < lines {
+                job.append(
+                    &format!("\n{}", numbers(line + 1..lines + 1)),
+                    0.0,
+                    normal_format,
+                );
+            }
+        }
     }
     job
 }

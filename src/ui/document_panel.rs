@@ -16,6 +16,10 @@ pub const LARGE_DOCUMENT_BYTES: usize = 1 << 20;
 /// Lines shown in the preview of a large document.
 const PREVIEW_LINES: usize = 200;
 
+/// Bytes shown at most in the preview, for documents with very long lines
+/// (minified JSON is one line).
+const PREVIEW_BYTES: usize = 16 * 1024;
+
 /// Draws the input pane with a picker for the workspace's inputs; returns
 /// true after an edit.
 pub fn input_ui(
@@ -135,7 +139,8 @@ fn large_preview(ui: &mut Ui, text: &str, label: egui::Id) -> bool {
     let mut edit = false;
     ui.horizontal(|ui| {
         ui.label(format!(
-            "{:.1} MB: shown read-only, the first {PREVIEW_LINES} lines. Evaluation uses the whole document.",
+            "{:.1} MB: shown read-only, the first {PREVIEW_LINES} lines or 16 KB. \
+             Evaluation uses the whole document.",
             text.len() as f64 / 1_000_000.0
         ));
         edit = ui
@@ -143,10 +148,14 @@ fn large_preview(ui: &mut Ui, text: &str, label: egui::Id) -> bool {
             .on_hover_text("Opens the whole document in the editor; typing in it is slow")
             .clicked();
     });
-    let end = text
+    let mut end = text
         .match_indices('\n')
         .nth(PREVIEW_LINES - 1)
-        .map_or(text.len(), |(index, _)| index);
+        .map_or(text.len(), |(index, _)| index)
+        .min(PREVIEW_BYTES);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
     egui::ScrollArea::both()
         .id_salt(("large_preview", label))
         .auto_shrink([false, false])

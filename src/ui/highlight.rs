@@ -1,8 +1,10 @@
 //! Syntax highlighting with syntect: the Rego grammar from `assets/` plus
 //! syntect's bundled JSON and YAML grammars, turned into egui layout jobs.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+use std::sync::mpsc::{self, Receiver, Sender};
 
 use egui::text::{ByteIndex, LayoutJob, LayoutSection, TextFormat};
 use egui::{Color32, FontId, Stroke};
@@ -47,12 +49,39 @@ pub struct Decoration {
     pub underline: Option<Color32>,
 }
 
-/// Holds the grammars and themes and caches highlighted text.
-pub struct Highlighter {
+/// The grammars and themes, shared with the background thread.
+struct Grammars {
     syntaxes: SyntaxSet,
     light: Theme,
     dark: Theme,
+}
+
+/// Texts up to this size are highlighted on the spot; larger ones on a
+/// background thread, shown uncoloured until it is done, so a long policy
+/// never stalls a frame.
+const SYNC_HIGHLIGHT_BYTES: usize = 32 * 1024;
+
+/// One text to highlight in the background.
+struct HighlightJob {
+    key: u64,
+    text: String,
+    language: Language,
+    font: FontId,
+    dark_mode: bool,
+}
+
+/// The channel pair to the background highlighting thread.
+struct Background {
+    jobs: Sender<HighlightJob>,
+    done: Receiver<(u64, LayoutJob)>,
+    in_flight: HashSet<u64>,
+}
+
+/// Holds the grammars and themes and caches highlighted text.
+pub struct Highlighter {
+    grammars: Arc<Grammars>,
     cache: HashMap<u64, LayoutJob>,
+    background: Option<Background>,
 }
 
 impl std::fmt::Debug for Highlighter {
@@ -71,6 +100,7 @@ impl Default for Highlighter {
 
 impl Highlighter {
     /// Loads syntect's default grammars and themes and adds the Rego grammar.
+    /// Every text is highlighted on the calling thread.
     pub fn new() -> Self {
         let mut builder = SyntaxSet::load_defaults_newlines().into_builder();
         match SyntaxDefinition::load_from_str(REGO_GRAMMAR, true, None) {
@@ -78,12 +108,52 @@ impl Highlighter {
             Err(error) => log::error!("the Rego grammar in assets/ is invalid: {error}"),
         }
         let themes = ThemeSet::load_defaults();
-        Highlighter {
+        let grammars = Grammars {
             syntaxes: builder.build(),
             light: themes.themes["InspiredGitHub"].clone(),
             dark: themes.themes["base16-ocean.dark"].clone(),
+        };
+        Highlighter {
+            grammars: Arc::new(grammars),
             cache: HashMap::new(),
+            background: None,
         }
+    }
+
+    /// Like [`Highlighter::new`], but texts over 32 KiB are highlighted on a
+    /// background thread that calls `notify` when one is ready.
+    pub fn with_background(notify: impl Fn() + Send + 'static) -> Self {
+        let mut highlighter = Self::new();
+        let (job_sender, job_receiver) = mpsc::channel::<HighlightJob>();
+        let (done_sender, done_receiver) = mpsc::channel();
+        let grammars = highlighter.grammars.clone();
+        let spawned = std::thread::Builder::new()
+            .name("highlighter".to_string())
+            .spawn(move || {
+                while let Ok(mut job) = job_receiver.recv() {
+                    // Only the newest text matters while the user types.
+                    while let Ok(newer) = job_receiver.try_recv() {
+                        job = newer;
+                    }
+                    let layout =
+                        highlight(&grammars, &job.text, job.language, &job.font, job.dark_mode);
+                    if done_sender.send((job.key, layout)).is_err() {
+                        return;
+                    }
+                    notify();
+                }
+            });
+        match spawned {
+            Ok(_) => {
+                highlighter.background = Some(Background {
+                    jobs: job_sender,
+                    done: done_receiver,
+                    in_flight: HashSet::new(),
+                });
+            }
+            Err(error) => log::warn!("cannot start the highlighting thread: {error}"),
+        }
+        highlighter
     }
 
     /// Returns a coloured layout job for `text`, with `decorations` drawn on top.
@@ -95,73 +165,134 @@ impl Highlighter {
         dark_mode: bool,
         decorations: &[Decoration],
     ) -> LayoutJob {
+        self.collect_finished();
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         (text, language, dark_mode, font.size.to_bits()).hash(&mut hasher);
         let key = hasher.finish();
-        if !self.cache.contains_key(&key) {
-            if self.cache.len() >= MAX_CACHED_JOBS {
-                self.cache.clear();
+        let mut job = match self.cache.get(&key) {
+            Some(job) => job.clone(),
+            None if text.len() > SYNC_HIGHLIGHT_BYTES && self.background.is_some() => {
+                self.request_background(key, text, language, font, dark_mode);
+                plain_job(text, font, dark_mode)
             }
-            let job = self.highlight(text, language, font, dark_mode);
-            self.cache.insert(key, job);
-        }
-        let mut job = self.cache[&key].clone();
+            None => {
+                if self.cache.len() >= MAX_CACHED_JOBS {
+                    self.cache.clear();
+                }
+                let job = highlight(&self.grammars, text, language, font, dark_mode);
+                self.cache.insert(key, job.clone());
+                job
+            }
+        };
         for decoration in decorations {
             decorate(&mut job, decoration);
         }
         job
     }
 
-    fn highlight(
-        &self,
+    fn collect_finished(&mut self) {
+        let Some(background) = self.background.as_mut() else {
+            return;
+        };
+        while let Ok((key, job)) = background.done.try_recv() {
+            background.in_flight.remove(&key);
+            if self.cache.len() >= MAX_CACHED_JOBS {
+                self.cache.clear();
+            }
+            self.cache.insert(key, job);
+        }
+    }
+
+    fn request_background(
+        &mut self,
+        key: u64,
         text: &str,
         language: Language,
         font: &FontId,
         dark_mode: bool,
-    ) -> LayoutJob {
-        let plain_color = if dark_mode {
-            Color32::LIGHT_GRAY
-        } else {
-            Color32::from_gray(30)
+    ) {
+        let Some(background) = self.background.as_mut() else {
+            return;
         };
-        let plain =
-            || LayoutJob::simple(text.to_string(), font.clone(), plain_color, f32::INFINITY);
-        if text.len() > MAX_HIGHLIGHTED_BYTES {
-            return plain();
+        if !background.in_flight.insert(key) {
+            return;
         }
-        let Some(syntax) = self.syntaxes.find_syntax_by_name(language.syntax_name()) else {
-            return plain();
-        };
-        let theme = if dark_mode { &self.dark } else { &self.light };
-        let mut lines = HighlightLines::new(syntax, theme);
-        let mut job = LayoutJob {
+        let job = HighlightJob {
+            key,
             text: text.to_string(),
-            ..LayoutJob::default()
+            language,
+            font: font.clone(),
+            dark_mode,
         };
-        job.wrap.max_width = f32::INFINITY;
-        let mut offset = 0;
-        for line in LinesWithEndings::from(text) {
-            let Ok(regions) = lines.highlight_line(line, &self.syntaxes) else {
-                return plain();
-            };
-            for (style, piece) in regions {
-                let fg = style.foreground;
-                let color = Color32::from_rgb(fg.r, fg.g, fg.b);
-                job.sections.push(LayoutSection {
-                    leading_space: 0.0,
-                    byte_range: ByteIndex(offset)..ByteIndex(offset + piece.len()),
-                    format: TextFormat {
-                        font_id: font.clone(),
-                        color,
-                        italics: style.font_style.contains(FontStyle::ITALIC),
-                        ..TextFormat::default()
-                    },
-                });
-                offset += piece.len();
-            }
+        if background.jobs.send(job).is_err() {
+            log::warn!("the highlighting thread has stopped; large texts stay uncoloured");
+            self.background = None;
         }
-        job
     }
+}
+
+fn plain_job(text: &str, font: &FontId, dark_mode: bool) -> LayoutJob {
+    let color = if dark_mode {
+        Color32::LIGHT_GRAY
+    } else {
+        Color32::from_gray(30)
+    };
+    let mut job = LayoutJob::simple(text.to_string(), font.clone(), color, f32::INFINITY);
+    job.wrap.max_width = f32::INFINITY;
+    job
+}
+
+/// Colours `text` with the grammar of `language`; plain text when it is
+/// too large or the grammar fails.
+fn highlight(
+    grammars: &Grammars,
+    text: &str,
+    language: Language,
+    font: &FontId,
+    dark_mode: bool,
+) -> LayoutJob {
+    if text.len() > MAX_HIGHLIGHTED_BYTES {
+        return plain_job(text, font, dark_mode);
+    }
+    let Some(syntax) = grammars
+        .syntaxes
+        .find_syntax_by_name(language.syntax_name())
+    else {
+        return plain_job(text, font, dark_mode);
+    };
+    let theme = if dark_mode {
+        &grammars.dark
+    } else {
+        &grammars.light
+    };
+    let mut lines = HighlightLines::new(syntax, theme);
+    let mut job = LayoutJob {
+        text: text.to_string(),
+        ..LayoutJob::default()
+    };
+    job.wrap.max_width = f32::INFINITY;
+    let mut offset = 0;
+    for line in LinesWithEndings::from(text) {
+        let Ok(regions) = lines.highlight_line(line, &grammars.syntaxes) else {
+            return plain_job(text, font, dark_mode);
+        };
+        for (style, piece) in regions {
+            let fg = style.foreground;
+            let color = Color32::from_rgb(fg.r, fg.g, fg.b);
+            job.sections.push(LayoutSection {
+                leading_space: 0.0,
+                byte_range: ByteIndex(offset)..ByteIndex(offset + piece.len()),
+                format: TextFormat {
+                    font_id: font.clone(),
+                    color,
+                    italics: style.font_style.contains(FontStyle::ITALIC),
+                    ..TextFormat::default()
+                },
+            });
+            offset += piece.len();
+        }
+    }
+    job
 }
 
 /// Applies a decoration to the sections overlapping its range, splitting
@@ -236,7 +367,13 @@ mod tests {
     #[test]
     fn rego_grammar_loads() {
         let highlighter = Highlighter::new();
-        assert!(highlighter.syntaxes.find_syntax_by_name("Rego").is_some());
+        assert!(
+            highlighter
+                .grammars
+                .syntaxes
+                .find_syntax_by_name("Rego")
+                .is_some()
+        );
     }
 
     #[test]

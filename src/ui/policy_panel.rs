@@ -28,7 +28,7 @@ pub fn ui(
         for (index, policy) in policies.iter().enumerate() {
             let has_error = error_location.is_some_and(|l| l.file == policy.path);
             let text = if has_error {
-                egui::RichText::new(format!("⚠ {}", policy.path)).color(ui.visuals().error_fg_color)
+                egui::RichText::new(format!("! {}", policy.path)).color(ui.visuals().error_fg_color)
             } else {
                 egui::RichText::new(&policy.path)
             };

@@ -257,13 +257,18 @@ pub fn describe(value: Option<&JsonValue>, dark_mode: bool) -> (String, Color32)
         Some(JsonValue::Array(items)) if items.is_empty() => {
             ("empty set or array []".to_string(), neutral)
         }
-        Some(JsonValue::Object(map)) => (format!("object with {} keys", map.len()), neutral),
+        Some(JsonValue::Object(map)) => (count_of(map.len(), "object with", "key"), neutral),
         Some(JsonValue::Array(items)) => {
-            (format!("set or array of {} items", items.len()), neutral)
+            (count_of(items.len(), "set or array of", "item"), neutral)
         }
         Some(JsonValue::String(_)) => ("string".to_string(), neutral),
         Some(JsonValue::Number(_)) => ("number".to_string(), neutral),
     }
+}
+
+fn count_of(count: usize, prefix: &str, noun: &str) -> String {
+    let plural = if count == 1 { "" } else { "s" };
+    format!("{prefix} {count} {noun}{plural}")
 }
 
 /// Pretty JSON with object keys sorted, whatever map order serde_json uses.

@@ -54,8 +54,8 @@ pub enum EvalFailure {
     Input(DocumentError),
     Data(DocumentError),
     Engine(EngineError),
-    /// The worker process was stopped or died; the message says why in
-    /// plain words, such as "evaluation stopped after 2 s".
+    /// The worker process was stopped or died. The message gives the reason
+    /// in plain words, such as "evaluation stopped after 2 s".
     Worker(String),
 }
 
@@ -64,7 +64,7 @@ pub enum EvalFailure {
 pub struct EvalReply {
     pub revision: u64,
     pub outcome: Result<Evaluation, EvalFailure>,
-    /// Documents parsed while answering, so callers can see that an
+    /// Documents parsed for this request, so callers can check that an
     /// unchanged input was not parsed again.
     #[serde(default)]
     pub parsed: Vec<String>,

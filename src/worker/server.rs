@@ -58,8 +58,10 @@ pub fn run(memory_limit_mb: Option<u64>) -> ExitCode {
     }
 }
 
+/// Caps the address space of this process at `megabytes` plus room for
+/// the evaluation stack and the binary, so allocation fails there.
 #[cfg(unix)]
-fn limit_memory(megabytes: u64) -> io::Result<()> {
+pub fn limit_memory(megabytes: u64) -> io::Result<()> {
     let bytes = megabytes
         .saturating_mul(1 << 20)
         .saturating_add(EVAL_STACK_BYTES as u64)
@@ -67,15 +69,17 @@ fn limit_memory(megabytes: u64) -> io::Result<()> {
     rlimit::setrlimit(rlimit::Resource::AS, bytes, bytes)
 }
 
+/// Reports that memory limits are not available on this system.
 #[cfg(not(unix))]
-fn limit_memory(_megabytes: u64) -> io::Result<()> {
+pub fn limit_memory(_megabytes: u64) -> io::Result<()> {
     Err(io::Error::new(
         io::ErrorKind::Unsupported,
         "memory limits need a Unix system",
     ))
 }
 
-/// Answers requests from `reader` on `writer` until the reader ends.
+/// Handles requests from `reader`, writing replies to `writer`, until the
+/// reader ends.
 pub fn serve(reader: impl BufRead, mut writer: impl Write) -> io::Result<()> {
     let mut state = WorkerState::default();
     for line in reader.lines() {

@@ -45,14 +45,14 @@ pub struct SupervisorConfig {
     pub program: PathBuf,
     /// Arguments before the ones the supervisor adds (`worker` and the limit).
     pub args: Vec<String>,
-    /// Longest time one evaluation may take.
+    /// Maximum time one evaluation may take.
     pub deadline: Duration,
     /// Memory limit of the worker process in MiB.
     pub memory_limit_mb: u64,
 }
 
 impl SupervisorConfig {
-    /// A configuration that starts `program worker` with the default
+    /// Creates a configuration that starts `program worker` with the default
     /// deadline and a memory limit sized from the machine's memory.
     pub fn new(program: impl Into<PathBuf>) -> Self {
         SupervisorConfig {
@@ -63,7 +63,7 @@ impl SupervisorConfig {
         }
     }
 
-    /// A configuration that starts the running executable.
+    /// Creates a configuration that starts the running executable.
     pub fn current_exe() -> std::io::Result<Self> {
         Ok(Self::new(std::env::current_exe()?))
     }
@@ -84,8 +84,8 @@ impl SupervisorConfig {
     }
 }
 
-/// A quarter of the machine's memory, between 512 MiB and 8 GiB; 2 GiB
-/// when the total cannot be read.
+/// Returns a quarter of the machine's memory, between 512 MiB and 8 GiB,
+/// or 2 GiB when the total cannot be read.
 pub fn default_memory_limit_mb() -> u64 {
     let total_mb = std::fs::read_to_string("/proc/meminfo")
         .ok()
@@ -97,7 +97,7 @@ pub fn default_memory_limit_mb() -> u64 {
     total_mb.map_or(2048, |total| (total / 4).clamp(512, 8192))
 }
 
-/// What the supervisor reports to the UI.
+/// An event the supervisor reports to the UI.
 #[derive(Clone, Debug, PartialEq)]
 pub enum SupervisorEvent {
     /// The result for a revision, or why there is none.
@@ -183,7 +183,7 @@ impl Supervisor {
         self.events.recv_timeout(timeout).ok()
     }
 
-    /// The process id of the running worker, if one is running.
+    /// Returns the process id of the running worker, if one is running.
     pub fn worker_pid(&self) -> Option<u32> {
         match self.worker_pid.load(Ordering::SeqCst) {
             0 => None,
@@ -201,8 +201,8 @@ impl Drop for Supervisor {
     }
 }
 
-/// The newest full documents, with a version each so the supervisor knows
-/// what a worker has already received.
+/// The newest full documents, with a version each, so the supervisor can
+/// tell what a worker has already received.
 #[derive(Default)]
 struct Documents {
     policies: Vec<PolicySource>,
@@ -258,7 +258,7 @@ struct SupervisorState {
     generation: u64,
 }
 
-/// How waiting for a reply ended.
+/// The outcome of waiting for a reply.
 enum Wait {
     Replied,
     Failed(String),
@@ -321,6 +321,11 @@ impl SupervisorState {
                 return Wait::Failed(self.collect_exit());
             }
         };
+
+        log::debug!(
+            "sent revision {} ({document_bytes} bytes of documents)",
+            current.revision
+        );
 
         // Reading and parsing large documents is not evaluation: the
         // deadline starts when the worker reports that it evaluates.
