@@ -10,6 +10,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match &cli.command {
         Some(Command::Eval(args)) => cli::eval::run(args),
+        Some(Command::Test(args)) => cli::test::run(args),
         Some(Command::Worker(args)) => policy_workshop::worker::server::run(args.memory_limit_mb),
         None => policy_workshop::ui::run(cli.sample.as_deref(), cli.input.as_deref()),
     }

@@ -2,6 +2,7 @@
 //! and prints results in the shapes OPA's own commands use.
 
 pub mod eval;
+pub mod test;
 
 use std::path::PathBuf;
 
@@ -37,9 +38,57 @@ pub struct Cli {
 pub enum Command {
     /// Evaluate a query, as `opa eval` does.
     Eval(EvalArgs),
+    /// Run the `test_` rules in Rego files, as `opa test` does.
+    Test(TestArgs),
     /// Serve evaluation requests on stdin and stdout for the window.
     #[command(hide = true)]
     Worker(WorkerArgs),
+}
+
+/// Output formats of `test`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum TestFormat {
+    /// The text `opa test` prints.
+    #[default]
+    Pretty,
+    /// The JSON `opa test --format json` prints.
+    Json,
+}
+
+/// Arguments of `test`.
+#[derive(Debug, clap::Args)]
+pub struct TestArgs {
+    /// Rego files, data files or folders to load (default: the current folder).
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Print every test, not only those that did not pass.
+    #[arg(short, long)]
+    pub verbose: bool,
+
+    /// Run only tests whose path (such as data.pkg.test_name) matches this regular expression.
+    #[arg(short, long, value_name = "REGEX")]
+    pub run: Option<String>,
+
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = TestFormat::Pretty)]
+    pub format: TestFormat,
+
+    /// Report line coverage of the policies under test.
+    #[arg(short, long)]
+    pub coverage: bool,
+
+    /// Fail when coverage is below this percentage (implies --coverage).
+    #[arg(long, value_name = "PERCENT")]
+    pub threshold: Option<f64>,
+
+    /// Parse policies as Rego v0 (rules without `if` and `contains`).
+    #[arg(long)]
+    pub v0_compatible: bool,
+
+    /// Stop each test after this many milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 10_000)]
+    pub timeout_ms: u64,
 }
 
 /// Arguments of the hidden `worker` command.

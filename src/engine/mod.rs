@@ -150,6 +150,40 @@ impl PreparedEngine {
         Ok(PreparedEngine { engine, packages })
     }
 
+    /// Records which lines evaluation visits, for [`PreparedEngine::coverage`].
+    pub fn enable_coverage(&mut self) {
+        self.engine.set_enable_coverage(true);
+    }
+
+    /// Returns the lines visited and not visited by evaluations made with
+    /// [`PreparedEngine::evaluate_in_place`] since coverage was enabled.
+    pub fn coverage(&self) -> Result<regorus::coverage::Report, EngineError> {
+        self.engine
+            .get_coverage_report()
+            .map_err(|error| EngineError::plain(ErrorKind::Eval, error.to_string()))
+    }
+
+    /// Evaluates `query` without input on this engine itself, not a clone,
+    /// so coverage accumulates across calls. Test runs use this.
+    pub fn evaluate_in_place(&mut self, query: &str) -> Result<Evaluation, EngineError> {
+        let started = Instant::now();
+        let outcome = self.engine.eval_query(query.to_string(), false);
+        let elapsed = started.elapsed();
+        let prints = self.engine.take_prints().unwrap_or_default();
+        let results = outcome.map_err(|error| eval_error(&error.to_string(), elapsed))?;
+        let results = serde_json::to_value(&results).map_err(|error| {
+            EngineError::plain(
+                ErrorKind::Eval,
+                format!("the result has no JSON form: {error}"),
+            )
+        })?;
+        Ok(Evaluation {
+            results,
+            prints,
+            elapsed,
+        })
+    }
+
     /// Returns the packages of the loaded policies, such as `data.kubernetes.admission`.
     pub fn packages(&self) -> &[String] {
         &self.packages

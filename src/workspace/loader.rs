@@ -18,10 +18,24 @@ pub struct LoadedFiles {
     pub data: JsonValue,
 }
 
+/// The folder that holds a workspace's named inputs.
+pub const INPUTS_FOLDER: &str = "inputs";
+
+/// Whether a file name marks an input document (`input.json`,
+/// `deny.input.yaml`) rather than data.
+pub fn is_input_file(name: &str) -> bool {
+    let stem = ["json", "yaml", "yml"]
+        .iter()
+        .find_map(|extension| name.strip_suffix(extension)?.strip_suffix('.'));
+    stem.is_some_and(|stem| stem == "input" || stem.ends_with(".input"))
+}
+
 /// Loads `.rego` files as policies and `.json`, `.yaml` and `.yml` files as
 /// data. A data file given directly is merged at the root of `data`; a
 /// data file found inside a folder is placed under the path of its folder
-/// relative to that folder, as `opa eval -d` places it.
+/// relative to that folder, as `opa eval -d` places it. Inside folders,
+/// input documents (see [`is_input_file`] and [`INPUTS_FOLDER`]) are left
+/// out, because they are inputs of this workspace, not data.
 pub fn load_paths(paths: &[PathBuf]) -> Result<LoadedFiles> {
     let mut loaded = LoadedFiles {
         policies: Vec::new(),
@@ -55,7 +69,12 @@ fn load_folder(root: &Path, folder: &Path, loaded: &mut LoadedFiles) -> Result<(
             continue;
         }
         if entry.is_dir() {
-            load_folder(root, &entry, loaded)?;
+            if name != INPUTS_FOLDER {
+                load_folder(root, &entry, loaded)?;
+            }
+            continue;
+        }
+        if is_input_file(name) {
             continue;
         }
         let prefix: Vec<String> = folder
@@ -152,6 +171,27 @@ mod tests {
             loaded.data,
             json!({"teams": {"web": {"owner": "ann"}}, "admin": ["read", "write"]})
         );
+    }
+
+    #[test]
+    fn inputs_not_loaded_as_data() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir_all(dir.path().join("inputs")).unwrap();
+        fs::write(dir.path().join("inputs/a.json"), "[1]").unwrap();
+        fs::write(dir.path().join("inputs/b.json"), "[2]").unwrap();
+        fs::write(dir.path().join("input.json"), "{\"x\": 1}").unwrap();
+        fs::write(dir.path().join("deny.input.yaml"), "x: 1\n").unwrap();
+        fs::write(dir.path().join("data.json"), "{\"y\": 2}").unwrap();
+        let loaded = load_paths(&[dir.path().to_path_buf()]).unwrap();
+        assert_eq!(loaded.data, json!({"y": 2}));
+    }
+
+    #[test]
+    fn input_file_names() {
+        assert!(is_input_file("input.json"));
+        assert!(is_input_file("privileged.input.yaml"));
+        assert!(!is_input_file("inputs.json"));
+        assert!(!is_input_file("data.json"));
     }
 
     #[test]
