@@ -171,12 +171,15 @@ impl PreparedEngine {
         let elapsed = started.elapsed();
         let prints = self.engine.take_prints().unwrap_or_default();
         let results = outcome.map_err(|error| eval_error(&error.to_string(), elapsed))?;
-        let results = serde_json::to_value(&results).map_err(|error| {
-            EngineError::plain(
-                ErrorKind::Eval,
-                format!("the result has no JSON form: {error}"),
-            )
-        })?;
+        let results = drop_failed_results(
+            serde_json::to_value(&results).map_err(|error| {
+                EngineError::plain(
+                    ErrorKind::Eval,
+                    format!("the result has no JSON form: {error}"),
+                )
+            })?,
+            query,
+        );
         Ok(Evaluation {
             results,
             prints,
@@ -212,12 +215,15 @@ impl PreparedEngine {
         let elapsed = started.elapsed();
         let prints = engine.take_prints().unwrap_or_default();
         let results = outcome.map_err(|error| eval_error(&error.to_string(), elapsed))?;
-        let results = serde_json::to_value(&results).map_err(|error| {
-            EngineError::plain(
-                ErrorKind::Eval,
-                format!("the result has no JSON form: {error}"),
-            )
-        })?;
+        let results = drop_failed_results(
+            serde_json::to_value(&results).map_err(|error| {
+                EngineError::plain(
+                    ErrorKind::Eval,
+                    format!("the result has no JSON form: {error}"),
+                )
+            })?,
+            query,
+        );
         Ok(Evaluation {
             results,
             prints,
@@ -310,6 +316,70 @@ fn parse_error(policy: &PolicySource, text: &str, options: &EvalOptions) -> Engi
     error
 }
 
+/// Removes results in which a statement of a query with several statements
+/// was false. In OPA such a query has no result; regorus 0.14 returns the
+/// false statement as the result's value. A single statement keeps its
+/// `false`, as in OPA.
+fn drop_failed_results(mut results: JsonValue, query: &str) -> JsonValue {
+    let statements = count_statements(query);
+    if statements < 2 {
+        return results;
+    }
+    let Some(list) = results.get_mut("result").and_then(JsonValue::as_array_mut) else {
+        return results;
+    };
+    list.retain(|result| {
+        let expressions = result["expressions"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        expressions.len() >= statements
+            && !expressions
+                .iter()
+                .any(|e| e["value"] == JsonValue::Bool(false))
+    });
+    if list.is_empty() {
+        return JsonValue::Object(serde_json::Map::new());
+    }
+    results
+}
+
+/// Counts the statements of a query: parts separated by `;` or a newline
+/// outside brackets and strings.
+fn count_statements(query: &str) -> usize {
+    let mut depth = 0i32;
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut count = 0;
+    let mut has_content = false;
+    for c in query.chars() {
+        if in_string {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => in_string = true,
+            '[' | '{' | '(' => depth += 1,
+            ']' | '}' | ')' => depth -= 1,
+            ';' | '\n' if depth == 0 => {
+                count += usize::from(has_content);
+                has_content = false;
+                continue;
+            }
+            _ => {}
+        }
+        if !c.is_whitespace() {
+            has_content = true;
+        }
+    }
+    count + usize::from(has_content)
+}
+
 /// Whether `if` appears as a word outside comments and strings.
 fn uses_if_keyword(text: &str) -> bool {
     text.lines().any(|line| {
@@ -346,6 +416,15 @@ fn eval_error(text: &str, elapsed: Duration) -> EngineError {
         ErrorKind::Eval
     };
     let mut error = EngineError::from_engine_text(kind, text);
+    if error
+        .location
+        .as_ref()
+        .is_some_and(|l| l.file == "<query.rego>")
+        && kind != ErrorKind::Timeout
+    {
+        error.kind = ErrorKind::Query;
+        error.message = format!("the query is not valid Rego: {}", error.message);
+    }
     if kind == ErrorKind::Timeout {
         error.message = format!(
             "evaluation stopped after {:.1} s, the time limit",

@@ -168,3 +168,34 @@ fn packages_listed() {
     let prepared = PreparedEngine::new(&policy(AUTHZ), None, &EvalOptions::default()).unwrap();
     assert_eq!(prepared.packages(), ["data.authz"]);
 }
+
+#[test]
+fn multi_statement_false_undefined() {
+    let evaluation = eval(AUTHZ, json!({"n": 3}), "input.n > 5; input.n > 1").unwrap();
+    assert!(evaluation.is_undefined(), "{}", evaluation.results);
+}
+
+#[test]
+fn single_statement_keeps_false() {
+    let evaluation = eval(AUTHZ, json!({"n": 3}), "input.n > 5").unwrap();
+    assert_eq!(evaluation.value(), Some(&json!(false)));
+}
+
+#[test]
+fn multi_statement_true_defined() {
+    let evaluation = eval(AUTHZ, json!({"n": 3}), "input.n > 1; input.n < 5").unwrap();
+    assert!(!evaluation.is_undefined());
+}
+
+#[test]
+fn statements_counted() {
+    assert_eq!(count_statements("a; b"), 2);
+    assert_eq!(count_statements("x := [1; 2]"), 1);
+    assert_eq!(count_statements("x := \"a;b\"\ny > 1\n"), 2);
+}
+
+#[test]
+fn query_syntax_error_kind() {
+    let error = eval(AUTHZ, json!({}), "x := ").unwrap_err();
+    assert_eq!(error.kind, ErrorKind::Query);
+}

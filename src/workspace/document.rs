@@ -91,7 +91,7 @@ fn parse_json(text: &str) -> Result<JsonValue, DocumentError> {
     serde_json::from_str(text).map_err(|error| DocumentError {
         format: DocumentFormat::Json,
         message: strip_position_suffix(&error.to_string()),
-        line: Some(error.line()),
+        line: Some(error.line().min(last_line(text))),
         column: Some(error.column()),
     })
 }
@@ -99,11 +99,17 @@ fn parse_json(text: &str) -> Result<JsonValue, DocumentError> {
 fn parse_yaml(text: &str) -> Result<JsonValue, DocumentError> {
     let yaml: serde_yaml_ng::Value = serde_yaml_ng::from_str(text).map_err(|error| {
         let location = error.location();
+        let line = location.as_ref().map(|l| l.line());
+        let column = location.as_ref().map(|l| l.column());
+        let mut message = error.to_string();
+        if let (Some(line), Some(column)) = (line, column) {
+            message = message.replace(&format!(" at line {line} column {column}"), "");
+        }
         DocumentError {
             format: DocumentFormat::Yaml,
-            message: strip_position_suffix(&error.to_string()),
-            line: location.as_ref().map(|l| l.line()),
-            column: location.as_ref().map(|l| l.column()),
+            message,
+            line: line.map(|l| l.min(last_line(text))),
+            column,
         }
     })?;
     yaml_to_json(yaml).map_err(|message| DocumentError {
@@ -112,6 +118,12 @@ fn parse_yaml(text: &str) -> Result<JsonValue, DocumentError> {
         line: None,
         column: None,
     })
+}
+
+/// Returns the number of the last line that has text, so that an error at
+/// the end of the input points at a line the editor shows.
+fn last_line(text: &str) -> usize {
+    text.trim_end().lines().count().max(1)
 }
 
 /// Converts YAML to JSON values, rejecting what JSON cannot hold.
@@ -201,6 +213,17 @@ mod tests {
         let error = parse_document("a: 1\nb: [1, 2\nc: 3\n").unwrap_err();
         assert_eq!(error.format, DocumentFormat::Yaml);
         assert!(error.line.is_some());
+    }
+
+    #[test]
+    fn yaml_error_at_end_marks_last_line() {
+        let error = parse_document("a: 1\nbad: [1, 2\n").unwrap_err();
+        assert_eq!(error.line, Some(2));
+        assert!(
+            !error.message.contains("at line 3 column"),
+            "{}",
+            error.message
+        );
     }
 
     #[test]
