@@ -103,3 +103,27 @@ fn hostile_policy_keeps_text() {
         Some(hostile)
     );
 }
+
+#[test]
+fn tests_panel_runs_tests() {
+    let ctx = egui::Context::default();
+    let mut workspace = workspace("{}");
+    workspace.policies.push(PolicySource::new(
+        "policy_test.rego",
+        "package demo\n\ntest_admin if allow with input as {\"user\": {\"role\": \"admin\"}}\n\ntest_wrong if allow with input as {}\n",
+    ));
+    let worker = SupervisorConfig::new(env!("CARGO_BIN_EXE_policy-workshop"));
+    let app = PolicyWorkshopApp::new(&ctx, workspace, worker);
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .with_max_steps(64)
+        .build_ui_state(|ui, app: &mut PolicyWorkshopApp| app.ui(ui), app);
+    step_until(&mut harness, |h| shows_text(h, "PASS 1/2"));
+    assert!(shows_text(&harness, "FAIL 1"));
+    assert!(shows_text(&harness, "test_wrong"));
+
+    harness.get_by_label("Coverage: off").click();
+    step_until(&mut harness, |h| {
+        shows_text(h, "of lines covered (per line)")
+    });
+}

@@ -31,6 +31,8 @@ fn request(revision: u64, policy: &str, input: Option<&str>, query: &str) -> Eva
         data: None,
         query: query.to_string(),
         options: Default::default(),
+        run_tests: false,
+        coverage: false,
     }
 }
 
@@ -41,7 +43,7 @@ fn reply(supervisor: &Supervisor, revision: u64, started: Instant) -> (EvalReply
         if let Some(SupervisorEvent::Reply(reply)) = supervisor.wait(Duration::from_millis(100))
             && reply.revision == revision
         {
-            return (reply, started.elapsed());
+            return (*reply, started.elapsed());
         }
     }
     panic!("no reply for revision {revision}");

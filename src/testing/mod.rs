@@ -9,14 +9,14 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use regex::Regex;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::engine::{
     EngineError, EngineValue, EvalOptions, PolicySource, PreparedEngine, package_query,
 };
 
 /// A test rule found in a policy file.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TestCase {
     /// The package as a query path, such as `data.kubernetes.admission`.
     pub package: String,
@@ -37,7 +37,7 @@ impl TestCase {
 }
 
 /// The outcome of one test.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum TestOutcome {
     Pass,
     /// The test was undefined or false.
@@ -59,7 +59,7 @@ impl TestOutcome {
 }
 
 /// A test with its outcome, time and `print()` output.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TestResult {
     pub case: TestCase,
     pub outcome: TestOutcome,
@@ -68,7 +68,7 @@ pub struct TestResult {
 }
 
 /// Line coverage of one file.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FileCoverage {
     pub file: String,
     pub covered: BTreeSet<u32>,
@@ -87,7 +87,7 @@ impl FileCoverage {
 }
 
 /// Line coverage of a test run.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Coverage {
     pub files: Vec<FileCoverage>,
 }
@@ -113,7 +113,7 @@ fn percent(part: usize, whole: usize) -> f64 {
 }
 
 /// The results of a test run.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TestRun {
     pub results: Vec<TestResult>,
     pub coverage: Option<Coverage>,

@@ -8,6 +8,7 @@ use egui::Ui;
 
 use super::code_editor::LineMark;
 use super::highlight::Highlighter;
+use super::tests_panel::{self, TestsState};
 use super::{document_panel, menu_bar, policy_panel, result_panel, status_bar};
 use crate::engine::{Evaluation, package_query};
 use crate::worker::protocol::Stage;
@@ -47,6 +48,8 @@ pub enum Action {
     JumpToPolicyFile(String, LineMark),
     /// Set the query to the package of the open policy.
     ResetQuery,
+    /// Collect line coverage in test runs and draw it in the editor.
+    SetCoverage(bool),
 }
 
 /// The state the result panel shows.
@@ -92,6 +95,7 @@ pub struct PolicyWorkshopApp {
     pub active_policy: usize,
     pub active_input: usize,
     pub result: ResultState,
+    pub tests: TestsState,
     samples: Vec<Sample>,
     highlighter: Highlighter,
     supervisor: Supervisor,
@@ -136,6 +140,7 @@ impl PolicyWorkshopApp {
             active_policy: 0,
             active_input: 0,
             result: ResultState::default(),
+            tests: TestsState::default(),
             samples,
             highlighter: Highlighter::with_background({
                 let repaint = ctx.clone();
@@ -182,16 +187,31 @@ impl PolicyWorkshopApp {
                 query_edited = self.documents_ui(ui, &mut edited, &mut actions);
             });
         egui::CentralPanel::default().show(ui, |ui| {
-            let jump = self.take_jump(|pane| matches!(pane, Pane::Policy(_)));
-            edited.policies = policy_panel::ui(
-                ui,
-                &mut self.workspace.policies,
-                self.active_policy,
-                &self.result,
-                &mut self.highlighter,
-                jump,
-                &mut actions,
-            );
+            egui::Panel::bottom("tests")
+                .resizable(true)
+                .default_size(ui.available_height() * 0.28)
+                .size_range(90.0..=ui.available_height() * 0.7)
+                .show(ui, |ui| tests_panel::ui(ui, &mut self.tests, &mut actions));
+            egui::CentralPanel::default().show(ui, |ui| {
+                let jump = self.take_jump(|pane| matches!(pane, Pane::Policy(_)));
+                let coverage = match (&self.tests.last, self.tests.show_coverage) {
+                    (Some(Ok(run)), true) => run.coverage.as_ref(),
+                    _ => None,
+                };
+                let error = match &self.result.failure {
+                    Some(EvalFailure::Engine(error)) => error.location.as_ref(),
+                    _ => None,
+                };
+                edited.policies = policy_panel::ui(
+                    ui,
+                    &mut self.workspace.policies,
+                    self.active_policy,
+                    policy_panel::Marks { error, coverage },
+                    &mut self.highlighter,
+                    jump,
+                    &mut actions,
+                );
+            });
         });
 
         if edited.policies || edited.input || edited.data || query_edited {
@@ -328,6 +348,10 @@ impl PolicyWorkshopApp {
                     self.apply(ctx, Action::JumpTo(Pane::Policy(index), mark));
                 }
             }
+            Action::SetCoverage(on) => {
+                self.tests.show_coverage = on;
+                self.mark_edited();
+            }
             Action::ResetQuery => {
                 let policy = self.workspace.policies.get(self.active_policy);
                 if let Some(query) = policy.and_then(|p| package_query(&p.text)) {
@@ -398,6 +422,8 @@ impl PolicyWorkshopApp {
             data: changed.data.then(|| self.workspace.data.clone()),
             query: self.workspace.query.clone(),
             options: self.workspace.options.clone(),
+            run_tests: true,
+            coverage: self.tests.show_coverage,
         });
         self.sent_revision = self.revision;
         self.result.pending = true;
@@ -406,7 +432,7 @@ impl PolicyWorkshopApp {
     fn receive_replies(&mut self) {
         for event in self.supervisor.poll() {
             match event {
-                SupervisorEvent::Reply(reply) => self.apply_reply(reply),
+                SupervisorEvent::Reply(reply) => self.apply_reply(*reply),
                 SupervisorEvent::Progress {
                     revision,
                     stage,
@@ -437,6 +463,9 @@ impl PolicyWorkshopApp {
         self.result.pending = false;
         self.result.progress = None;
         self.result.shown_revision = reply.revision;
+        if let Some(tests) = reply.tests {
+            self.tests.last = Some(tests);
+        }
         match reply.outcome {
             Ok(evaluation) => {
                 self.result.last_good = Some((reply.revision, evaluation));

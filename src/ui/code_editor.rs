@@ -1,6 +1,8 @@
 //! A text editor for code: line numbers, syntax highlighting, a marked
 //! error line and column, and Tab inserting spaces.
 
+use std::collections::BTreeSet;
+
 use egui::text::{CCursor, CCursorRange, LayoutJob};
 use egui::{Color32, FontId, Key, Modifiers, TextBuffer, TextEdit, TextStyle, Ui};
 
@@ -38,6 +40,8 @@ pub struct CodeEditor<'a> {
     accessible_label: egui::Id,
     error: Option<LineMark>,
     jump_to: Option<LineMark>,
+    /// Lines the tests ran and did not run, 1-based.
+    coverage: Option<(BTreeSet<u32>, BTreeSet<u32>)>,
 }
 
 impl<'a> CodeEditor<'a> {
@@ -50,12 +54,19 @@ impl<'a> CodeEditor<'a> {
             accessible_label,
             error: None,
             jump_to: None,
+            coverage: None,
         }
     }
 
     /// Marks an error at this line and column.
     pub fn error(mut self, mark: Option<LineMark>) -> Self {
         self.error = mark;
+        self
+    }
+
+    /// Colours covered lines green and uncovered lines red.
+    pub fn coverage(mut self, lines: Option<(BTreeSet<u32>, BTreeSet<u32>)>) -> Self {
+        self.coverage = lines;
         self
     }
 
@@ -132,11 +143,11 @@ impl<'a> CodeEditor<'a> {
     }
 
     fn decorations(&self, text: &str, dark_mode: bool) -> Vec<Decoration> {
+        let mut decorations = self.coverage_decorations(text, dark_mode);
         let Some(mark) = &self.error else {
-            return Vec::new();
+            return decorations;
         };
         let (background, underline) = error_colors(dark_mode);
-        let mut decorations = Vec::new();
         if let Some(range) = line_range(text, mark.line) {
             decorations.push(Decoration {
                 range,
@@ -153,6 +164,35 @@ impl<'a> CodeEditor<'a> {
                 background: None,
                 underline: Some(underline),
             });
+        }
+        decorations
+    }
+}
+
+impl CodeEditor<'_> {
+    fn coverage_decorations(&self, text: &str, dark_mode: bool) -> Vec<Decoration> {
+        let Some((covered, not_covered)) = &self.coverage else {
+            return Vec::new();
+        };
+        let (green, red) = if dark_mode {
+            (Color32::from_rgb(25, 60, 35), Color32::from_rgb(75, 30, 30))
+        } else {
+            (
+                Color32::from_rgb(220, 245, 225),
+                Color32::from_rgb(252, 225, 225),
+            )
+        };
+        let mut decorations = Vec::new();
+        for (lines, color) in [(covered, green), (not_covered, red)] {
+            for &line in lines {
+                if let Some(range) = line_range(text, line as usize) {
+                    decorations.push(Decoration {
+                        range,
+                        background: Some(color),
+                        underline: None,
+                    });
+                }
+            }
         }
         decorations
     }

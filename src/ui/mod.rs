@@ -9,6 +9,7 @@ pub mod menu_bar;
 pub mod policy_panel;
 pub mod result_panel;
 pub mod status_bar;
+pub mod tests_panel;
 
 use std::path::Path;
 use std::process::ExitCode;

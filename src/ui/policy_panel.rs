@@ -2,11 +2,19 @@
 
 use egui::Ui;
 
-use super::app::{Action, ResultState};
+use super::app::Action;
 use super::code_editor::{CodeEditor, LineMark};
 use super::highlight::{Highlighter, Language};
-use crate::engine::PolicySource;
-use crate::worker::EvalFailure;
+use crate::engine::{PolicySource, SourceLocation};
+use crate::testing::Coverage;
+
+/// What the editor marks: the location of the current error and the
+/// coverage of the last test run, when shown.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Marks<'a> {
+    pub error: Option<&'a SourceLocation>,
+    pub coverage: Option<&'a Coverage>,
+}
 
 /// Draws the file tabs and the editor of the active file; returns true
 /// after an edit.
@@ -14,24 +22,33 @@ pub fn ui(
     ui: &mut Ui,
     policies: &mut [PolicySource],
     active: usize,
-    result: &ResultState,
+    marks: Marks<'_>,
     highlighter: &mut Highlighter,
     jump: Option<LineMark>,
     actions: &mut Vec<Action>,
 ) -> bool {
-    let error_location = match &result.failure {
-        Some(EvalFailure::Engine(error)) => error.location.as_ref(),
-        _ => None,
-    };
+    let Marks {
+        error: error_location,
+        coverage,
+    } = marks;
     let label = ui.horizontal(|ui| {
         let label = ui.strong("Policy");
         for (index, policy) in policies.iter().enumerate() {
             let has_error = error_location.is_some_and(|l| l.file == policy.path);
-            let text = if has_error {
-                egui::RichText::new(format!("! {}", policy.path)).color(ui.visuals().error_fg_color)
+            let file_coverage =
+                coverage.and_then(|c| c.files.iter().find(|f| f.file == policy.path));
+            let mut name = if has_error {
+                format!("! {}", policy.path)
             } else {
-                egui::RichText::new(&policy.path)
+                policy.path.clone()
             };
+            if let Some(file) = file_coverage {
+                name.push_str(&format!("  {:.0}%", file.percent()));
+            }
+            let mut text = egui::RichText::new(name);
+            if has_error {
+                text = text.color(ui.visuals().error_fg_color);
+            }
             if ui.selectable_label(index == active, text).clicked() {
                 actions.push(Action::SelectPolicy(index));
             }
@@ -50,8 +67,12 @@ pub fn ui(
             line: l.line as usize,
             column: Some(l.column as usize),
         });
+    let lines = coverage
+        .and_then(|c| c.files.iter().find(|f| f.file == policy.path))
+        .map(|file| (file.covered.clone(), file.not_covered.clone()));
     let editor = CodeEditor::new("policy_editor", Language::Rego, label.inner.id)
         .error(error)
+        .coverage(lines)
         .jump_to(jump);
     let response = editor.show(ui, &mut policy.text, highlighter);
     response.changed()

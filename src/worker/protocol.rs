@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::engine::{EngineError, EvalOptions, Evaluation, PolicySource};
+use crate::testing::TestRun;
 use crate::workspace::document::DocumentError;
 
 /// A request for one evaluation. Documents are sent only when they changed
@@ -21,6 +22,11 @@ pub struct EvalRequest {
     pub data: Option<String>,
     pub query: String,
     pub options: EvalOptions,
+    /// Also run the `test_` rules, with line coverage when `coverage` is set.
+    #[serde(default)]
+    pub run_tests: bool,
+    #[serde(default)]
+    pub coverage: bool,
 }
 
 /// The stage a worker reports before a slow step.
@@ -45,7 +51,7 @@ pub enum WireReply {
         /// Size of the document being parsed, for loading stages.
         bytes: Option<usize>,
     },
-    Result(EvalReply),
+    Result(Box<EvalReply>),
 }
 
 /// The reason a revision produced no result.
@@ -68,4 +74,8 @@ pub struct EvalReply {
     /// unchanged input was not parsed again.
     #[serde(default)]
     pub parsed: Vec<String>,
+    /// The test run, when the request asked for one; an error when the
+    /// policies could not be loaded for it.
+    #[serde(default)]
+    pub tests: Option<Result<TestRun, EngineError>>,
 }

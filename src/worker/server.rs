@@ -9,10 +9,12 @@ use std::process::ExitCode;
 use std::thread;
 
 use super::protocol::{EvalFailure, EvalReply, EvalRequest, Stage, WireReply};
+use crate::engine::ErrorKind;
 use crate::engine::{
     EngineError, EngineValue, EvalOptions, Evaluation, PolicySource, PreparedEngine,
     to_engine_value,
 };
+use crate::testing::{TestOptions, TestRun, run_tests};
 use crate::workspace::document::{DocumentError, parse_document};
 
 /// Stack of the evaluation thread. regorus recurses once per rule in a
@@ -98,7 +100,7 @@ pub fn serve(reader: impl BufRead, mut writer: impl Write) -> io::Result<()> {
             }
         };
         let reply = state.handle(request, &mut |progress| write_line(&mut writer, &progress))?;
-        write_line(&mut writer, &WireReply::Result(reply))?;
+        write_line(&mut writer, &WireReply::Result(Box::new(reply)))?;
     }
     Ok(())
 }
@@ -162,10 +164,14 @@ impl WorkerState {
             bytes: None,
         })?;
         let outcome = self.evaluate(&request.query, &request.options);
+        let tests = request
+            .run_tests
+            .then(|| self.run_tests(&request.options, request.coverage));
         Ok(EvalReply {
             revision,
             outcome,
             parsed,
+            tests,
         })
     }
 
@@ -189,6 +195,26 @@ impl WorkerState {
         prepared
             .evaluate(input.as_ref(), query)
             .map_err(EvalFailure::Engine)
+    }
+}
+
+impl WorkerState {
+    fn run_tests(&self, options: &EvalOptions, coverage: bool) -> Result<TestRun, EngineError> {
+        let data = match &self.data.1 {
+            Ok(data) => data.clone(),
+            Err(error) => {
+                return Err(EngineError::plain(
+                    ErrorKind::Document,
+                    format!("the data document is invalid: {error}"),
+                ));
+            }
+        };
+        let options = TestOptions {
+            filter: None,
+            coverage,
+            eval: options.clone(),
+        };
+        run_tests(&self.policies, data.as_ref(), &options)
     }
 }
 
@@ -240,6 +266,8 @@ mod tests {
             data: (revision == 1).then(|| "{}".to_string()),
             query: "data.p.allow".to_string(),
             options: EvalOptions::default(),
+            run_tests: false,
+            coverage: false,
         };
         serde_json::to_string(&request).unwrap()
     }
@@ -248,7 +276,7 @@ mod tests {
         String::from_utf8_lossy(output)
             .lines()
             .filter_map(|line| match serde_json::from_str(line).unwrap() {
-                WireReply::Result(reply) => Some(reply),
+                WireReply::Result(reply) => Some(*reply),
                 WireReply::Progress { .. } => None,
             })
             .collect()

@@ -101,7 +101,7 @@ pub fn default_memory_limit_mb() -> u64 {
 #[derive(Clone, Debug, PartialEq)]
 pub enum SupervisorEvent {
     /// The result for a revision, or why there is none.
-    Reply(EvalReply),
+    Reply(Box<EvalReply>),
     /// The worker started a slow step for a revision.
     Progress {
         revision: u64,
@@ -234,6 +234,8 @@ struct Pending {
     revision: u64,
     query: String,
     options: EvalOptions,
+    run_tests: bool,
+    coverage: bool,
 }
 
 struct Worker {
@@ -303,6 +305,8 @@ impl SupervisorState {
             revision: request.revision,
             query: request.query,
             options: request.options,
+            run_tests: request.run_tests,
+            coverage: request.coverage,
         }
     }
 
@@ -406,6 +410,8 @@ impl SupervisorState {
                 time_limit_ms: self.config.deadline.as_millis() as u64,
                 ..current.options.clone()
             },
+            run_tests: current.run_tests,
+            coverage: current.coverage,
         };
         let document_bytes = request.input.as_ref().map_or(0, String::len)
             + request.data.as_ref().map_or(0, String::len);
@@ -538,11 +544,12 @@ impl SupervisorState {
         self.emit(SupervisorEvent::Restarted {
             reason: reason.clone(),
         });
-        self.emit(SupervisorEvent::Reply(EvalReply {
+        self.emit(SupervisorEvent::Reply(Box::new(EvalReply {
             revision,
             outcome: Err(EvalFailure::Worker(reason)),
             parsed: Vec::new(),
-        }));
+            tests: None,
+        })));
         self.start_worker();
     }
 
