@@ -168,3 +168,35 @@ fn v0_suite_runs() {
     assert_eq!(with.status.code(), Some(0), "{}", stdout(&with));
     assert!(stdout(&with).contains("PASS: 1/1"));
 }
+
+#[test]
+fn many_folders_with_library() {
+    // 30 folders with 10 tests each, sharing one library package.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("lib")).unwrap();
+    std::fs::write(
+        dir.path().join("lib/strings.rego"),
+        "package lib.strings\n\nprefixed(s, p) if startswith(s, p)\n",
+    )
+    .unwrap();
+    for folder in 0..30 {
+        let path = dir.path().join(format!("team{folder}"));
+        std::fs::create_dir_all(&path).unwrap();
+        let policy = format!(
+            "package team{folder}\n\nimport data.lib.strings\n\ndeny contains image if {{\n\tsome image in input.images\n\tnot strings.prefixed(image, \"ok/\")\n}}\n"
+        );
+        std::fs::write(path.join("policy.rego"), policy).unwrap();
+        let mut suite = format!("package team{folder}\n");
+        for test in 0..10 {
+            suite.push_str(&format!("\ntest_{test} if count(deny) == 1 with input as {{\"images\": [\"ok/{test}\", \"bad/{test}\"]}}\n"));
+        }
+        std::fs::write(path.join("policy_test.rego"), suite).unwrap();
+    }
+    let output = run(&["test", "."], dir.path());
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    assert!(
+        stdout(&output).contains("PASS: 300/300"),
+        "{}",
+        stdout(&output)
+    );
+}

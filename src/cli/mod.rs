@@ -1,6 +1,7 @@
 //! Headless commands: the command line shares the engine with the window
 //! and prints results in the shapes OPA's own commands use.
 
+pub mod bench;
 pub mod eval;
 pub mod test;
 
@@ -40,6 +41,8 @@ pub enum Command {
     Eval(EvalArgs),
     /// Run the `test_` rules in Rego files, as `opa test` does.
     Test(TestArgs),
+    /// Time fixed workloads and print the medians.
+    Bench,
     /// Serve evaluation requests on stdin and stdout for the window.
     #[command(hide = true)]
     Worker(WorkerArgs),

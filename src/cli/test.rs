@@ -129,12 +129,24 @@ fn pretty(run: &TestRun, args: &TestArgs) -> String {
                 TestOutcome::Error(error) => {
                     let _ = writeln!(out, "  error: {error}");
                 }
-                _ => {
-                    let _ = writeln!(
-                        out,
-                        "  the test was undefined or false: a statement in its body failed"
-                    );
-                }
+                _ => match &result.failed_statement {
+                    Some(statement) => {
+                        let _ = writeln!(
+                            out,
+                            "  the test is undefined or false: this statement at {}:{} did not hold:",
+                            result.case.file, statement.line
+                        );
+                        for line in statement.text.lines() {
+                            let _ = writeln!(out, "    {line}");
+                        }
+                    }
+                    None => {
+                        let _ = writeln!(
+                            out,
+                            "  the test is undefined or false: a statement in its body did not hold"
+                        );
+                    }
+                },
             }
             for line in &result.prints {
                 let _ = writeln!(out, "  print: {line}");

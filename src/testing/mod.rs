@@ -8,6 +8,8 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+pub mod explain;
+
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
@@ -65,6 +67,8 @@ pub struct TestResult {
     pub outcome: TestOutcome,
     pub duration: Duration,
     pub prints: Vec<String>,
+    /// For a failed test, the statement of its body that did not hold.
+    pub failed_statement: Option<explain::FailedStatement>,
 }
 
 /// Line coverage of one file.
@@ -207,6 +211,7 @@ pub fn run_tests(
                 outcome: TestOutcome::Skipped,
                 duration: Duration::ZERO,
                 prints: Vec::new(),
+                failed_statement: None,
             });
             continue;
         }
@@ -220,11 +225,15 @@ pub fn run_tests(
             }
             Err(error) => (TestOutcome::Error(error), Duration::ZERO, Vec::new()),
         };
+        let failed_statement = (outcome == TestOutcome::Fail)
+            .then(|| explain::failed_statement(&case, policies, data, &options.eval))
+            .flatten();
         results.push(TestResult {
             case,
             outcome,
             duration,
             prints,
+            failed_statement,
         });
     }
     let coverage = if options.coverage {

@@ -143,14 +143,32 @@ fn results_ui(ui: &mut Ui, run: &TestRun, filter: &str, actions: &mut Vec<Action
             }
         });
         match &result.outcome {
-            TestOutcome::Fail => {
-                ui.label(
-                    RichText::new(
-                        "    undefined or false: a statement in the test body did not hold",
-                    )
-                    .italics(),
-                );
-            }
+            TestOutcome::Fail => match &result.failed_statement {
+                Some(statement) => {
+                    ui.horizontal(|ui| {
+                        ui.label(RichText::new("    failed at").italics());
+                        let place = format!("line {}", statement.line);
+                        if ui.link(place).clicked() {
+                            actions.push(Action::JumpToPolicyFile(
+                                result.case.file.clone(),
+                                LineMark {
+                                    line: statement.line as usize,
+                                    column: Some(1),
+                                },
+                            ));
+                        }
+                        ui.label(RichText::new(statement.text.replace('\n', " ")).monospace());
+                    });
+                }
+                None => {
+                    ui.label(
+                        RichText::new(
+                            "    undefined or false: a statement in the test body did not hold",
+                        )
+                        .italics(),
+                    );
+                }
+            },
             TestOutcome::Error(error) => {
                 ui.label(
                     RichText::new(format!("    {error}"))

@@ -1,0 +1,156 @@
+//! Finding the statement of a failing test's body that did not hold.
+//!
+//! regorus has no tracer, so each prefix of the body is evaluated as a
+//! probe rule in the test's package: the first prefix with no result ends
+//! with the statement that failed.
+
+use crate::engine::{EngineValue, EvalOptions, PolicySource, PreparedEngine};
+
+use super::TestCase;
+
+/// The statement where a failing test stopped.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FailedStatement {
+    /// 1-based line of the statement in the test file.
+    pub line: u32,
+    pub text: String,
+}
+
+/// Name of the probe rules; chosen so that it cannot clash with user rules.
+const PROBE: &str = "__policy_workshop_probe";
+
+/// Returns the first statement of `case`'s body that fails, or `None`
+/// when the body cannot be split (one-line bodies with `;`, `else`
+/// chains) or every prefix holds.
+pub fn failed_statement(
+    case: &TestCase,
+    policies: &[PolicySource],
+    data: Option<&EngineValue>,
+    options: &EvalOptions,
+) -> Option<FailedStatement> {
+    let file = policies.iter().find(|p| p.path == case.file)?;
+    let statements = body_statements(&file.text, case.line)?;
+    let header = module_header(&file.text);
+    let mut probes = header.clone();
+    for (index, _) in statements.iter().enumerate() {
+        let body: Vec<&str> = statements[..=index]
+            .iter()
+            .map(|(_, text)| text.as_str())
+            .collect();
+        probes.push_str(&format!(
+            "\n{PROBE}_{index} if {{\n{}\n}}\n",
+            body.join("\n")
+        ));
+    }
+    let mut sources = policies.to_vec();
+    sources.push(PolicySource::new("policy-workshop-probe.rego", probes));
+    let engine = PreparedEngine::new(&sources, data, options).ok()?;
+    for (index, (line, text)) in statements.iter().enumerate() {
+        let query = format!("{}.{PROBE}_{index}", case.package);
+        let holds = engine
+            .evaluate(None, &query)
+            .is_ok_and(|e| !e.is_undefined());
+        if !holds {
+            return Some(FailedStatement {
+                line: *line,
+                text: text.clone(),
+            });
+        }
+    }
+    None
+}
+
+/// Copies the `package` and `import` lines of a module.
+fn module_header(text: &str) -> String {
+    text.lines()
+        .filter(|line| {
+            let line = line.trim_start();
+            line.starts_with("package ") || line.starts_with("import ")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Splits the body of the rule whose head is on `head_line` into
+/// statements with their lines. Handles `name if { ... }` over several
+/// lines and `name if statement` on one line.
+fn body_statements(text: &str, head_line: u32) -> Option<Vec<(u32, String)>> {
+    let lines: Vec<&str> = text.lines().collect();
+    let head = *lines.get(head_line as usize - 1)?;
+    let after_if = head.split_once(" if ").map(|(_, rest)| rest.trim());
+    let opens_block = head.trim_end().ends_with('{');
+    if !opens_block {
+        let statement = after_if?;
+        if statement.contains(';') {
+            return None;
+        }
+        return Some(vec![(head_line, statement.to_string())]);
+    }
+    let mut statements = Vec::new();
+    let mut current = String::new();
+    let mut start = 0;
+    let mut depth = 0i32;
+    for (offset, line) in lines.iter().enumerate().skip(head_line as usize) {
+        let code = line.split('#').next().unwrap_or_default().trim();
+        if depth == 0 && code == "}" {
+            return Some(statements);
+        }
+        if code.is_empty() {
+            continue;
+        }
+        if current.is_empty() {
+            start = offset as u32 + 1;
+        } else {
+            current.push('\n');
+        }
+        current.push_str(code);
+        depth += code.matches(['[', '{', '(']).count() as i32
+            - code.matches([']', '}', ')']).count() as i32;
+        if depth <= 0 {
+            depth = 0;
+            statements.push((start, std::mem::take(&mut current)));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn block_body_split() {
+        let text =
+            "package p\n\ntest_x if {\n\tx := 1\n\ty := {\n\t\t\"a\": 1,\n\t}\n\tx == 2\n}\n";
+        let statements = body_statements(text, 3).unwrap();
+        assert_eq!(statements.len(), 3);
+        assert_eq!(statements[1].0, 5);
+        assert_eq!(statements[2], (8, "x == 2".to_string()));
+    }
+
+    #[test]
+    fn one_line_body() {
+        let statements = body_statements("package p\n\ntest_x if 1 == 2\n", 3).unwrap();
+        assert_eq!(statements, [(3, "1 == 2".to_string())]);
+    }
+
+    #[test]
+    fn failing_statement_found() {
+        let policy = PolicySource::new("p.rego", "package p\n\nallow if input.role == \"admin\"\n");
+        let suite = PolicySource::new(
+            "p_test.rego",
+            "package p\n\ntest_guest if {\n\tuser := {\"role\": \"guest\"}\n\tallow with input as user\n}\n",
+        );
+        let case = TestCase {
+            package: "data.p".to_string(),
+            name: "test_guest".to_string(),
+            file: "p_test.rego".to_string(),
+            line: 3,
+            skipped: false,
+        };
+        let failed =
+            failed_statement(&case, &[policy, suite], None, &EvalOptions::default()).unwrap();
+        assert_eq!(failed.line, 5);
+        assert_eq!(failed.text, "allow with input as user");
+    }
+}
