@@ -200,3 +200,29 @@ fn many_folders_with_library() {
         stdout(&output)
     );
 }
+
+#[test]
+fn broken_sample_explains_failure() {
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-policies/kubernetes-admission");
+    let policy = std::fs::read_to_string(sample.join("policy.rego")).unwrap();
+    let broken = policy.replace(
+        "container.securityContext.privileged == true",
+        "container.securityContext.privileged == false",
+    );
+    assert_ne!(
+        broken, policy,
+        "the sample changed; update the line this test breaks"
+    );
+    let suite = std::fs::read_to_string(sample.join("policy_test.rego")).unwrap();
+    let dir = workspace(&[("policy.rego", &broken), ("policy_test.rego", &suite)]);
+    let output = run(&["test", "."], dir.path());
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(text.contains("FAILURES"), "{text}");
+    assert!(
+        text.contains("test_privileged_container_denied: FAIL"),
+        "{text}"
+    );
+    assert!(text.contains("did not hold:"), "{text}");
+    assert!(text.contains("    deny = []"), "{text}");
+}

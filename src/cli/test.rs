@@ -139,6 +139,9 @@ fn pretty(run: &TestRun, args: &TestArgs) -> String {
                         for line in statement.text.lines() {
                             let _ = writeln!(out, "    {line}");
                         }
+                        for (operand, value) in &statement.values {
+                            let _ = writeln!(out, "    {operand} = {value}");
+                        }
                     }
                     None => {
                         let _ = writeln!(

@@ -14,6 +14,10 @@ pub struct FailedStatement {
     /// 1-based line of the statement in the test file.
     pub line: u32,
     pub text: String,
+    /// The operands of the statement (both sides of a comparison, or the
+    /// expression itself) with the values they had, as compact JSON or
+    /// `undefined`.
+    pub values: Vec<(String, String)>,
 }
 
 /// Name of the probe rules; chosen so that it cannot clash with user rules.
@@ -51,13 +55,113 @@ pub fn failed_statement(
             .evaluate(None, &query)
             .is_ok_and(|e| !e.is_undefined());
         if !holds {
+            let values = operand_values(
+                case,
+                &statements[..index],
+                text,
+                &header,
+                &sources,
+                data,
+                options,
+            );
             return Some(FailedStatement {
                 line: *line,
                 text: text.clone(),
+                values,
             });
         }
     }
     None
+}
+
+/// Longest value text shown for an operand.
+const MAX_VALUE_CHARS: usize = 200;
+
+/// Evaluates the operands of a failed statement after the statements
+/// before it, keeping its `with` clause so mocks still apply.
+fn operand_values(
+    case: &TestCase,
+    before: &[(u32, String)],
+    statement: &str,
+    header: &str,
+    sources: &[PolicySource],
+    data: Option<&EngineValue>,
+    options: &EvalOptions,
+) -> Vec<(String, String)> {
+    let (expression, with_clause) = split_top_level(statement, " with ")
+        .map_or((statement, ""), |(expression, rest)| (expression, rest));
+    let with_clause = if with_clause.is_empty() {
+        String::new()
+    } else {
+        format!(" with {with_clause}")
+    };
+    let expression = expression
+        .trim()
+        .strip_prefix("not ")
+        .unwrap_or(expression.trim());
+    let operands: Vec<&str> = ["==", "!=", "<=", ">=", "<", ">"]
+        .iter()
+        .find_map(|operator| split_top_level(expression, &format!(" {operator} ")))
+        .map_or_else(
+            || vec![expression],
+            |(left, right)| vec![left.trim(), right.trim()],
+        );
+
+    let prefix: Vec<&str> = before.iter().map(|(_, text)| text.as_str()).collect();
+    let mut probes = header.to_string();
+    for (index, operand) in operands.iter().enumerate() {
+        let mut body = prefix.clone();
+        let binding = format!("__policy_workshop_value := {operand}{with_clause}");
+        body.push(&binding);
+        probes.push_str(&format!(
+            "\n{PROBE}_value_{index} := __policy_workshop_value if {{\n{}\n}}\n",
+            body.join("\n")
+        ));
+    }
+    let mut with_probes = sources.to_vec();
+    with_probes.push(PolicySource::new("policy-workshop-values.rego", probes));
+    let Ok(engine) = PreparedEngine::new(&with_probes, data, options) else {
+        return Vec::new();
+    };
+    operands
+        .iter()
+        .enumerate()
+        .map(|(index, operand)| {
+            let query = format!("{}.{PROBE}_value_{index}", case.package);
+            let value = match engine.evaluate(None, &query) {
+                Ok(evaluation) => evaluation
+                    .value()
+                    .map_or_else(|| "undefined".to_string(), |v| truncate(&v.to_string())),
+                Err(error) => format!("error: {}", error.message),
+            };
+            (operand.to_string(), value)
+        })
+        .collect()
+}
+
+/// Splits `text` at the first `separator` outside brackets and strings.
+fn split_top_level<'a>(text: &'a str, separator: &str) -> Option<(&'a str, &'a str)> {
+    let mut depth = 0i32;
+    let mut in_string = false;
+    for (index, c) in text.char_indices() {
+        match c {
+            '"' => in_string = !in_string,
+            '[' | '{' | '(' if !in_string => depth += 1,
+            ']' | '}' | ')' if !in_string => depth -= 1,
+            _ if depth == 0 && !in_string && text[index..].starts_with(separator) => {
+                return Some((&text[..index], &text[index + separator.len()..]));
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+fn truncate(text: &str) -> String {
+    match text.char_indices().nth(MAX_VALUE_CHARS) {
+        Some((index, _)) => format!("{}…", &text[..index]),
+        None => text.to_string(),
+    }
 }
 
 /// Copies the `package` and `import` lines of a module.
@@ -152,5 +256,34 @@ mod tests {
             failed_statement(&case, &[policy, suite], None, &EvalOptions::default()).unwrap();
         assert_eq!(failed.line, 5);
         assert_eq!(failed.text, "allow with input as user");
+        assert_eq!(
+            failed.values,
+            [("allow".to_string(), "undefined".to_string())]
+        );
+    }
+
+    #[test]
+    fn comparison_operands_shown() {
+        let policy = PolicySource::new("p.rego", "package p\n\nlimit := input.n * 2\n");
+        let suite = PolicySource::new(
+            "p_test.rego",
+            "package p\n\ntest_limit if {\n\tlimit == 7 with input as {\"n\": 3}\n}\n",
+        );
+        let case = TestCase {
+            package: "data.p".to_string(),
+            name: "test_limit".to_string(),
+            file: "p_test.rego".to_string(),
+            line: 3,
+            skipped: false,
+        };
+        let failed =
+            failed_statement(&case, &[policy, suite], None, &EvalOptions::default()).unwrap();
+        assert_eq!(
+            failed.values,
+            [
+                ("limit".to_string(), "6".to_string()),
+                ("7".to_string(), "7".to_string())
+            ]
+        );
     }
 }

@@ -159,6 +159,13 @@ fn results_ui(ui: &mut Ui, run: &TestRun, filter: &str, actions: &mut Vec<Action
                         }
                         ui.label(RichText::new(statement.text.replace('\n', " ")).monospace());
                     });
+                    for (operand, value) in &statement.values {
+                        ui.label(
+                            RichText::new(format!("        {operand} = {value}"))
+                                .monospace()
+                                .weak(),
+                        );
+                    }
                 }
                 None => {
                     ui.label(
