@@ -189,8 +189,8 @@ impl PolicyWorkshopApp {
         egui::CentralPanel::default().show(ui, |ui| {
             egui::Panel::bottom("tests")
                 .resizable(true)
-                .default_size(ui.available_height() * 0.28)
-                .size_range(90.0..=ui.available_height() * 0.7)
+                .default_size(ui.available_height() * 0.34)
+                .size_range(180.0..=ui.available_height() * 0.7)
                 .show(ui, |ui| tests_panel::ui(ui, &mut self.tests, &mut actions));
             egui::CentralPanel::default().show(ui, |ui| {
                 let jump = self.take_jump(|pane| matches!(pane, Pane::Policy(_)));

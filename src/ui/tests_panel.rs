@@ -109,7 +109,11 @@ fn summary_ui(ui: &mut Ui, last: Option<&Result<TestRun, EngineError>>) {
 fn results_ui(ui: &mut Ui, run: &TestRun, filter: &str, actions: &mut Vec<Action>) {
     let dark = ui.visuals().dark_mode;
     let mut current_group = String::new();
-    for result in &run.results {
+    // Failures first, so they are visible without scrolling.
+    let mut ordered: Vec<_> = run.results.iter().collect();
+    ordered
+        .sort_by_key(|result| matches!(result.outcome, TestOutcome::Pass | TestOutcome::Skipped));
+    for result in ordered {
         let path = result.case.path();
         if !filter.is_empty() && !path.to_lowercase().contains(&filter.to_lowercase()) {
             continue;
