@@ -74,7 +74,7 @@ pub fn failed_statement(
     None
 }
 
-/// Longest value text shown for an operand.
+/// Maximum length, in characters, of an operand value shown.
 const MAX_VALUE_CHARS: usize = 200;
 
 /// Evaluates the operands of a failed statement after the statements

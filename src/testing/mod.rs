@@ -132,7 +132,7 @@ impl TestRun {
             .count()
     }
 
-    /// Whether every test that ran passed.
+    /// Returns true when every test that ran passed.
     pub fn all_passed(&self) -> bool {
         self.results
             .iter()
@@ -177,7 +177,7 @@ pub fn discover(policies: &[PolicySource]) -> Vec<TestCase> {
     cases
 }
 
-/// What to run and how.
+/// Options of a test run.
 #[derive(Clone, Debug, Default)]
 pub struct TestOptions {
     /// Run only tests whose full path (`data.pkg.test_x`) matches.
