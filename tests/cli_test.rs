@@ -39,7 +39,11 @@ test_wrong_expectation if allow with input as {"role": "guest"}
 
 test_false_value := false
 
-test_error if 1 / 0 == 1
+conflicting := 1 if true
+
+conflicting := 2 if true
+
+test_error if conflicting == 1
 
 todo_test_later if false
 
@@ -69,7 +73,9 @@ fn suite_counts_and_exit() {
     let text = stdout(&output);
     assert_eq!(output.status.code(), Some(1), "{text}");
     assert!(text.contains("PASS: 4/8"), "{text}");
-    assert!(text.contains("FAIL: 3/8"), "{text}");
+    assert!(text.contains("FAIL: 2/8"), "{text}");
+    assert!(text.contains("ERROR: 1/8"), "{text}");
+    assert!(text.contains("eval_conflict_error"), "{text}");
     assert!(text.contains("SKIPPED: 1/8"), "{text}");
     assert!(text.contains("FAILURES"), "{text}");
     assert!(

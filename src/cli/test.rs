@@ -127,7 +127,7 @@ fn pretty(run: &TestRun, args: &TestArgs) -> String {
             );
             match &result.outcome {
                 TestOutcome::Error(error) => {
-                    let _ = writeln!(out, "  error: {error}");
+                    let _ = writeln!(out, "  {}: {error}", error.kind.opa_code(&error.message));
                 }
                 _ => match &result.failed_statement {
                     Some(statement) => {
