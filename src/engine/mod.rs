@@ -420,7 +420,7 @@ fn eval_error(text: &str, elapsed: Duration) -> EngineError {
         .location
         .as_ref()
         .is_some_and(|l| l.file == "<query.rego>")
-        && kind != ErrorKind::Timeout
+        && kind == ErrorKind::Eval
     {
         error.kind = ErrorKind::Query;
         error.message = format!("the query is not valid Rego: {}", error.message);

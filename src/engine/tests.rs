@@ -199,3 +199,10 @@ fn query_syntax_error_kind() {
     let error = eval(AUTHZ, json!({}), "x := ").unwrap_err();
     assert_eq!(error.kind, ErrorKind::Query);
 }
+
+#[test]
+fn unsafe_query_variable_kind() {
+    let error = eval(AUTHZ, json!({}), "x := y").unwrap_err();
+    assert_eq!(error.kind, ErrorKind::Compile);
+    assert_eq!(error.kind.opa_code(&error.message), "rego_unsafe_var_error");
+}
