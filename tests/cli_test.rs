@@ -232,3 +232,17 @@ fn broken_sample_explains_failure() {
     assert!(text.contains("did not hold:"), "{text}");
     assert!(text.contains("    deny = []"), "{text}");
 }
+
+#[test]
+fn v1_policy_rejected_in_v0_mode() {
+    let dir = workspace(&[
+        ("authz.rego", POLICY),
+        (
+            "authz_test.rego",
+            "package authz\n\ntest_admin if allow with input as {\"role\": \"admin\"}\n",
+        ),
+    ]);
+    let output = run(&["test", "--v0-compatible", "."], dir.path());
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("Rego v1 keyword"));
+}

@@ -127,6 +127,9 @@ impl PreparedEngine {
         let mut packages = Vec::new();
         for policy in policies {
             check_literal_nesting(policy)?;
+            if options.rego_v0 {
+                reject_v1_in_v0(policy)?;
+            }
             match engine.add_policy(policy.path.clone(), policy.text.clone()) {
                 Ok(package) => {
                     if !packages.contains(&package) {
@@ -378,6 +381,33 @@ fn count_statements(query: &str) -> usize {
         }
     }
     count + usize::from(has_content)
+}
+
+/// Rejects a policy that uses the v1 keyword `if` while Rego v0 is on and
+/// the policy does not import it. regorus 0.14 reads such an `if` as a
+/// plain name (printing a warning), which silently changes the meaning of
+/// every rule; OPA rejects the policy.
+fn reject_v1_in_v0(policy: &PolicySource) -> Result<(), EngineError> {
+    let imports_keywords = policy.text.lines().any(|line| {
+        line.trim_start().starts_with("import future.keywords") || line.trim() == "import rego.v1"
+    });
+    if imports_keywords {
+        return Ok(());
+    }
+    let Some(line) = policy.text.lines().position(uses_if_keyword) else {
+        return Ok(());
+    };
+    let error = EngineError::plain(
+        ErrorKind::Parse,
+        "`if` is a Rego v1 keyword, but Rego v0 syntax is on and the policy does not import it",
+    )
+    .with_location(SourceLocation {
+        file: policy.path.clone(),
+        line: line as u32 + 1,
+        column: 1,
+    })
+    .with_hint("turn off Rego v0 (drop --v0-compatible), or add `import rego.v1` to the policy");
+    Err(error)
 }
 
 /// Whether `if` appears as a word outside comments and strings.

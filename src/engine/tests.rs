@@ -206,3 +206,14 @@ fn unsafe_query_variable_kind() {
     assert_eq!(error.kind, ErrorKind::Compile);
     assert_eq!(error.kind.opa_code(&error.message), "rego_unsafe_var_error");
 }
+
+#[test]
+fn v1_policy_rejected_in_v0() {
+    let options = EvalOptions {
+        rego_v0: true,
+        ..EvalOptions::default()
+    };
+    let error = evaluate(&policy(AUTHZ), None, None, "data.authz.allow", &options).unwrap_err();
+    assert_eq!(error.kind, ErrorKind::Parse);
+    assert_eq!(error.location.map(|l| l.line), Some(5));
+}

@@ -41,8 +41,10 @@ pub fn failed_statement(
             .iter()
             .map(|(_, text)| text.as_str())
             .collect();
+        // Rego v0 has no `if` unless the file imports it.
+        let keyword = if options.rego_v0 { "" } else { " if" };
         probes.push_str(&format!(
-            "\n{PROBE}_{index} if {{\n{}\n}}\n",
+            "\n{PROBE}_{index}{keyword} {{\n{}\n}}\n",
             body.join("\n")
         ));
     }
@@ -113,8 +115,9 @@ fn operand_values(
         let mut body = prefix.clone();
         let binding = format!("__policy_workshop_value := {operand}{with_clause}");
         body.push(&binding);
+        let keyword = if options.rego_v0 { "" } else { " if" };
         probes.push_str(&format!(
-            "\n{PROBE}_value_{index} := __policy_workshop_value if {{\n{}\n}}\n",
+            "\n{PROBE}_value_{index} := __policy_workshop_value{keyword} {{\n{}\n}}\n",
             body.join("\n")
         ));
     }
@@ -202,6 +205,15 @@ fn body_statements(text: &str, head_line: u32) -> Option<Vec<(u32, String)>> {
         if code.is_empty() {
             continue;
         }
+        // A line starting with `with` continues the statement before it.
+        if code.starts_with("with ")
+            && let Some((_, previous)) = statements.last_mut()
+            && current.is_empty()
+        {
+            previous.push('\n');
+            previous.push_str(code);
+            continue;
+        }
         if current.is_empty() {
             start = offset as u32 + 1;
         } else {
@@ -230,6 +242,19 @@ mod tests {
         assert_eq!(statements.len(), 3);
         assert_eq!(statements[1].0, 5);
         assert_eq!(statements[2], (8, "x == 2".to_string()));
+    }
+
+    #[test]
+    fn with_line_continues_statement() {
+        let text =
+            "package p\n\ntest_x if {\n\tnot allow with input as {}\n\t\twith data.max as 1\n}\n";
+        let statements = body_statements(text, 3).unwrap();
+        assert_eq!(statements.len(), 1);
+        assert!(
+            statements[0].1.ends_with("with data.max as 1"),
+            "{:?}",
+            statements
+        );
     }
 
     #[test]
