@@ -104,13 +104,16 @@ impl<'a> CodeEditor<'a> {
         // The editor fills its pane, so a click anywhere below the last line
         // focuses it, as in other editors.
         let fill_height = ui.available_height();
+        // The line numbers are painted over the left edge after the scroll
+        // area, so they stay in view when long lines scroll sideways.
+        let gutter = ui.fonts_mut(|fonts| fonts.layout_job(gutter));
+        let gutter_width = gutter.size().x + 8.0;
         let scroll = egui::ScrollArea::both()
             .id_salt(self.id_salt)
             .auto_shrink([false, false])
             .show(ui, |ui| {
                 ui.horizontal_top(|ui| {
-                    ui.spacing_mut().item_spacing.x = 6.0;
-                    ui.add(egui::Label::new(gutter).selectable(false));
+                    ui.add_space(gutter_width);
                     let output = TextEdit::multiline(text)
                         .id(edit_id)
                         .code_editor()
@@ -139,6 +142,18 @@ impl<'a> CodeEditor<'a> {
                 })
                 .inner
             });
+        let viewport = scroll.inner_rect;
+        let gutter_rect = egui::Rect::from_min_size(
+            viewport.min,
+            egui::vec2(gutter_width - 4.0, viewport.height()),
+        );
+        let painter = ui.painter_at(gutter_rect);
+        painter.rect_filled(gutter_rect, 0.0, ui.visuals().panel_fill);
+        let top = egui::pos2(
+            viewport.min.x,
+            viewport.min.y - scroll.state.unclamped_offset().y,
+        );
+        painter.galley(top, gutter, ui.visuals().text_color());
         scroll.inner
     }
 
