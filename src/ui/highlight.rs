@@ -184,9 +184,7 @@ impl Highlighter {
                 job
             }
         };
-        for decoration in decorations {
-            decorate(&mut job, decoration);
-        }
+        decorate(&mut job, decorations);
         job
     }
 
@@ -295,30 +293,51 @@ fn highlight(
     job
 }
 
-/// Applies a decoration to the sections overlapping its range, splitting
-/// sections at the range's ends.
-fn decorate(job: &mut LayoutJob, decoration: &Decoration) {
-    let range =
-        decoration.range.start.min(job.text.len())..decoration.range.end.min(job.text.len());
-    if range.is_empty() {
+/// Decorations checked before each piece of text, in start order.
+const NEARBY_DECORATIONS: usize = 8;
+
+/// Applies decorations to the sections they overlap in one pass, splitting
+/// sections at decoration edges. Later decorations win where they overlap,
+/// so an error mark shows over a coverage colour.
+fn decorate(job: &mut LayoutJob, decorations: &[Decoration]) {
+    if decorations.is_empty() {
         return;
     }
-    let mut sections = Vec::with_capacity(job.sections.len() + 2);
+    let length = job.text.len();
+    let ranges: Vec<std::ops::Range<usize>> = decorations
+        .iter()
+        .map(|d| d.range.start.min(length)..d.range.end.min(length))
+        .collect();
+    let mut by_start: Vec<usize> = (0..ranges.len()).collect();
+    by_start.sort_by_key(|&index| ranges[index].start);
+    let mut edges: Vec<usize> = ranges.iter().flat_map(|r| [r.start, r.end]).collect();
+    edges.sort_unstable();
+    edges.dedup();
+
+    let mut sections = Vec::with_capacity(job.sections.len() + edges.len());
     for section in job.sections.drain(..) {
         let (start, end) = (section.byte_range.start.0, section.byte_range.end.0);
-        let cuts = [
-            start,
-            range.start.clamp(start, end),
-            range.end.clamp(start, end),
-            end,
-        ];
+        let first = edges.partition_point(|&edge| edge <= start);
+        let inner = edges[first..].iter().take_while(|&&edge| edge < end);
+        let mut cuts = vec![start];
+        cuts.extend(inner);
+        cuts.push(end);
         for pair in cuts.windows(2) {
-            if pair[0] >= pair[1] {
-                continue;
-            }
             let mut piece = section.clone();
             piece.byte_range = ByteIndex(pair[0])..ByteIndex(pair[1]);
-            if pair[0] >= range.start && pair[1] <= range.end {
+            // The decorations that can contain this piece start at or before
+            // it; only the few nearest are checked, since marks on one line
+            // overlap at most a handful of others.
+            let before = by_start.partition_point(|&index| ranges[index].start <= pair[0]);
+            let mut covering: Vec<usize> = by_start
+                [before.saturating_sub(NEARBY_DECORATIONS)..before]
+                .iter()
+                .copied()
+                .filter(|&index| pair[1] <= ranges[index].end && !ranges[index].is_empty())
+                .collect();
+            covering.sort_unstable();
+            for index in covering {
+                let decoration = &decorations[index];
                 if let Some(background) = decoration.background {
                     piece.format.background = background;
                 }
@@ -410,6 +429,34 @@ mod tests {
             .map(|s| s.byte_range.end.0 - s.byte_range.start.0)
             .sum();
         assert_eq!(covered, 3);
+    }
+
+    #[test]
+    fn later_decoration_wins() {
+        let mut highlighter = Highlighter::new();
+        let font = FontId::monospace(14.0);
+        let text = "a := 1\nb := 2\nc := 3\n";
+        let line = |range: std::ops::Range<usize>, color| Decoration {
+            range,
+            background: Some(color),
+            underline: None,
+        };
+        let decorations = [
+            line(0..6, Color32::GREEN),
+            line(7..13, Color32::GREEN),
+            line(14..20, Color32::GREEN),
+            line(7..13, Color32::RED),
+        ];
+        let job = highlighter.layout_job(text, Language::Rego, &font, false, &decorations);
+        let background_at = |byte: usize| {
+            job.sections
+                .iter()
+                .find(|s| s.byte_range.start.0 <= byte && byte < s.byte_range.end.0)
+                .map(|s| s.format.background)
+        };
+        assert_eq!(background_at(2), Some(Color32::GREEN));
+        assert_eq!(background_at(9), Some(Color32::RED));
+        assert_eq!(background_at(16), Some(Color32::GREEN));
     }
 
     #[test]
