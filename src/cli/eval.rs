@@ -123,7 +123,7 @@ fn read_input(path: &std::path::Path) -> Result<JsonValue> {
         .with_context(|| format!("the input file {} is empty", path.display()))
 }
 
-/// The error document `opa eval --format json` prints on failure.
+/// Builds the error document `opa eval --format json` prints on failure.
 fn errors_json(error: &EngineError) -> JsonValue {
     let mut entry = json!({
         "message": error.message,

@@ -63,8 +63,8 @@ pub struct ResultState {
     pub pending: bool,
     /// Revision of the newest reply shown.
     pub shown_revision: u64,
-    /// What the worker is doing for the newest request, when it is slow,
-    /// such as "Loading the input (52 MB)".
+    /// The worker's current slow step for the newest request, such as
+    /// "Loading the input (52 MB)".
     pub progress: Option<String>,
 }
 

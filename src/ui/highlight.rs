@@ -56,8 +56,8 @@ struct Grammars {
     dark: Theme,
 }
 
-/// Texts up to this size are highlighted on the spot; larger ones on a
-/// background thread, shown uncoloured until it is done, so a long policy
+/// Texts up to this size are highlighted on the spot. Larger ones go to a
+/// background thread and show uncoloured until it is done, so a long policy
 /// never stalls a frame.
 const SYNC_HIGHLIGHT_BYTES: usize = 32 * 1024;
 
@@ -326,7 +326,7 @@ fn decorate(job: &mut LayoutJob, decorations: &[Decoration]) {
             let mut piece = section.clone();
             piece.byte_range = ByteIndex(pair[0])..ByteIndex(pair[1]);
             // The decorations that can contain this piece start at or before
-            // it; only the few nearest are checked, since marks on one line
+            // it. Only the few nearest are checked, because marks on one line
             // overlap at most a handful of others.
             let before = by_start.partition_point(|&index| ranges[index].start <= pair[0]);
             let mut covering: Vec<usize> = by_start
