@@ -246,3 +246,12 @@ fn v1_policy_rejected_in_v0_mode() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("Rego v1 keyword"));
 }
+
+#[test]
+fn threshold_out_of_range_rejected() {
+    let dir = workspace(&[("authz.rego", POLICY)]);
+    for value in ["101", "NaN", "-1"] {
+        let output = run(&["test", &format!("--threshold={value}"), "."], dir.path());
+        assert_eq!(output.status.code(), Some(2), "--threshold={value}");
+    }
+}

@@ -81,8 +81,8 @@ pub struct TestArgs {
     #[arg(short, long)]
     pub coverage: bool,
 
-    /// Fail when coverage is below this percentage (implies --coverage).
-    #[arg(long, value_name = "PERCENT")]
+    /// Fail when coverage is below this percentage, 0 to 100 (implies --coverage).
+    #[arg(long, value_name = "PERCENT", value_parser = parse_percent)]
     pub threshold: Option<f64>,
 
     /// Parse policies as Rego v0 (rules without `if` and `contains`).
@@ -147,4 +147,15 @@ pub struct EvalArgs {
 
     /// The query, such as `data.authz.allow`.
     pub query: String,
+}
+
+/// Parses a percentage between 0 and 100.
+fn parse_percent(text: &str) -> Result<f64, String> {
+    let value: f64 = text
+        .parse()
+        .map_err(|_| format!("\"{text}\" is not a number; give a percentage such as 80"))?;
+    if !(0.0..=100.0).contains(&value) {
+        return Err(format!("{text} is outside 0 to 100"));
+    }
+    Ok(value)
 }
