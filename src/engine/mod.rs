@@ -14,7 +14,7 @@ use serde_json::Value as JsonValue;
 
 pub use error::{EngineError, ErrorKind, SourceLocation};
 pub use guard::{MAX_LITERAL_NESTING, check_literal_nesting};
-/// A document as the engine holds it.
+/// A document in the engine's own value type.
 pub use regorus::Value as EngineValue;
 
 /// One Rego file: the name shown in errors and its text.
@@ -104,7 +104,7 @@ impl Evaluation {
         expression.get("value")
     }
 
-    /// Whether the query produced no result at all.
+    /// Returns true when the query produced no result at all.
     pub fn is_undefined(&self) -> bool {
         self.results
             .get("result")
@@ -169,25 +169,7 @@ impl PreparedEngine {
     /// Evaluates `query` without input on this engine itself, not a clone,
     /// so coverage accumulates across calls. Test runs use this.
     pub fn evaluate_in_place(&mut self, query: &str) -> Result<Evaluation, EngineError> {
-        let started = Instant::now();
-        let outcome = self.engine.eval_query(query.to_string(), false);
-        let elapsed = started.elapsed();
-        let prints = self.engine.take_prints().unwrap_or_default();
-        let results = outcome.map_err(|error| eval_error(&error.to_string(), elapsed))?;
-        let results = drop_failed_results(
-            serde_json::to_value(&results).map_err(|error| {
-                EngineError::plain(
-                    ErrorKind::Eval,
-                    format!("the result has no JSON form: {error}"),
-                )
-            })?,
-            query,
-        );
-        Ok(Evaluation {
-            results,
-            prints,
-            elapsed,
-        })
+        run_query(&mut self.engine, query)
     }
 
     /// Returns the packages of the loaded policies, such as `data.kubernetes.admission`.
@@ -213,26 +195,30 @@ impl PreparedEngine {
         if let Some(input) = input {
             engine.set_input(input.clone());
         }
-        let started = Instant::now();
-        let outcome = engine.eval_query(query.to_string(), false);
-        let elapsed = started.elapsed();
-        let prints = engine.take_prints().unwrap_or_default();
-        let results = outcome.map_err(|error| eval_error(&error.to_string(), elapsed))?;
-        let results = drop_failed_results(
-            serde_json::to_value(&results).map_err(|error| {
-                EngineError::plain(
-                    ErrorKind::Eval,
-                    format!("the result has no JSON form: {error}"),
-                )
-            })?,
-            query,
-        );
-        Ok(Evaluation {
-            results,
-            prints,
-            elapsed,
-        })
+        run_query(&mut engine, query)
     }
+}
+
+/// Evaluates `query` on `engine`, timing it and collecting `print()` output,
+/// and returns the results in the shape of `opa eval`.
+fn run_query(engine: &mut regorus::Engine, query: &str) -> Result<Evaluation, EngineError> {
+    let started = Instant::now();
+    let outcome = engine.eval_query(query.to_string(), false);
+    let elapsed = started.elapsed();
+    let prints = engine.take_prints().unwrap_or_default();
+
+    let results = outcome.map_err(|error| eval_error(&error.to_string(), elapsed))?;
+    let results = serde_json::to_value(&results).map_err(|error| {
+        EngineError::plain(
+            ErrorKind::Eval,
+            format!("the result has no JSON form: {error}"),
+        )
+    })?;
+    Ok(Evaluation {
+        results: drop_failed_results(results, query),
+        prints,
+        elapsed,
+    })
 }
 
 /// Parses, loads and evaluates in one step, as the CLI does.
@@ -410,7 +396,7 @@ fn reject_v1_in_v0(policy: &PolicySource) -> Result<(), EngineError> {
     Err(error)
 }
 
-/// Whether `if` appears as a word outside comments and strings.
+/// Returns true when `if` appears as a word outside comments and strings.
 fn uses_if_keyword(text: &str) -> bool {
     text.lines().any(|line| {
         let code = line.split('#').next().unwrap_or_default();
