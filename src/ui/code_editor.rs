@@ -41,7 +41,7 @@ pub struct CodeEditor<'a> {
     error: Option<LineMark>,
     jump_to: Option<LineMark>,
     /// Lines the tests ran and did not run, 1-based.
-    coverage: Option<(BTreeSet<u32>, BTreeSet<u32>)>,
+    coverage: Option<(&'a BTreeSet<u32>, &'a BTreeSet<u32>)>,
 }
 
 impl<'a> CodeEditor<'a> {
@@ -65,7 +65,7 @@ impl<'a> CodeEditor<'a> {
     }
 
     /// Colours covered lines green and uncovered lines red.
-    pub fn coverage(mut self, lines: Option<(BTreeSet<u32>, BTreeSet<u32>)>) -> Self {
+    pub fn coverage(mut self, lines: Option<(&'a BTreeSet<u32>, &'a BTreeSet<u32>)>) -> Self {
         self.coverage = lines;
         self
     }
@@ -186,7 +186,7 @@ impl<'a> CodeEditor<'a> {
 
 impl CodeEditor<'_> {
     fn coverage_decorations(&self, text: &str, dark_mode: bool) -> Vec<Decoration> {
-        let Some((covered, not_covered)) = &self.coverage else {
+        let Some((covered, not_covered)) = self.coverage else {
             return Vec::new();
         };
         let (green, red) = if dark_mode {

@@ -8,8 +8,8 @@ use super::highlight::{Highlighter, Language};
 use crate::engine::{PolicySource, SourceLocation};
 use crate::testing::Coverage;
 
-/// What the editor marks: the location of the current error and the
-/// coverage of the last test run, when shown.
+/// Marks drawn in the editor: the location of the current error and the
+/// coverage of the last test run, when coverage is on.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Marks<'a> {
     pub error: Option<&'a SourceLocation>,
@@ -69,7 +69,7 @@ pub fn ui(
         });
     let lines = coverage
         .and_then(|c| c.files.iter().find(|f| f.file == policy.path))
-        .map(|file| (file.covered.clone(), file.not_covered.clone()));
+        .map(|file| (&file.covered, &file.not_covered));
     let editor = CodeEditor::new("policy_editor", Language::Rego, label.inner.id)
         .error(error)
         .coverage(lines)
