@@ -446,48 +446,18 @@ impl SupervisorState {
         let sender = self.inbox_sender.clone();
         let reader = thread::Builder::new()
             .name("worker-stdout".to_string())
-            .spawn(move || {
-                for line in BufReader::new(stdout).lines() {
-                    let Ok(line) = line else { break };
-                    if sender.send(Inbox::Line { generation, line }).is_err() {
-                        return;
-                    }
-                }
-                let _ = sender.send(Inbox::Closed { generation });
-            });
+            .spawn(move || forward_stdout(stdout, generation, &sender));
         if let Err(error) = reader {
             log::error!("cannot start the worker's reader thread: {error}");
         }
+
         let stderr_tail = Arc::new(Mutex::new(VecDeque::<String>::new()));
         let tail = stderr_tail.clone();
         let stderr_thread = thread::Builder::new()
             .name("worker-stderr".to_string())
-            .spawn(move || {
-                for line in BufReader::new(stderr).lines() {
-                    let Ok(line) = line else { break };
-                    log::debug!("worker: {line}");
-                    let mut tail = tail.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-                    // A backtrace can push the line that names the crash out of
-                    // the tail, so the first such line stays at the front.
-                    let names_crash = CRASH_MARKERS.iter().any(|marker| line.contains(marker));
-                    if tail.len() == STDERR_LINES {
-                        let drop_at = usize::from(tail.front().is_some_and(|first| {
-                            CRASH_MARKERS.iter().any(|marker| first.contains(marker))
-                        }));
-                        tail.remove(drop_at);
-                    }
-                    if names_crash
-                        && !tail
-                            .iter()
-                            .any(|l| CRASH_MARKERS.iter().any(|m| l.contains(m)))
-                    {
-                        tail.push_front(line);
-                    } else {
-                        tail.push_back(line);
-                    }
-                }
-            })
+            .spawn(move || collect_stderr(stderr, &tail))
             .ok();
+
         log::info!(
             "started evaluation worker {} (pid {})",
             generation,
@@ -568,6 +538,43 @@ impl SupervisorState {
     }
 }
 
+/// Sends each line the worker writes to the supervisor's inbox, then a
+/// `Closed` message when its output ends.
+fn forward_stdout(stdout: std::process::ChildStdout, generation: u64, sender: &Sender<Inbox>) {
+    for line in BufReader::new(stdout).lines() {
+        let Ok(line) = line else { break };
+        if sender.send(Inbox::Line { generation, line }).is_err() {
+            return;
+        }
+    }
+    let _ = sender.send(Inbox::Closed { generation });
+}
+
+/// Keeps the last lines of the worker's stderr to explain a crash.
+fn collect_stderr(stderr: std::process::ChildStderr, tail: &Mutex<VecDeque<String>>) {
+    for line in BufReader::new(stderr).lines() {
+        let Ok(line) = line else { break };
+        log::debug!("worker: {line}");
+        let mut tail = tail.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        push_stderr_line(&mut tail, line);
+    }
+}
+
+/// Appends a line to the tail. A backtrace can push the line that names the
+/// crash out of the tail, so the first such line stays at the front.
+fn push_stderr_line(tail: &mut VecDeque<String>, line: String) {
+    let names_crash = |text: &str| CRASH_MARKERS.iter().any(|marker| text.contains(marker));
+    if tail.len() == STDERR_LINES {
+        let drop_at = usize::from(tail.front().is_some_and(|first| names_crash(first)));
+        tail.remove(drop_at);
+    }
+    if names_crash(&line) && !tail.iter().any(|kept| names_crash(kept)) {
+        tail.push_front(line);
+    } else {
+        tail.push_back(line);
+    }
+}
+
 /// Waits up to `limit` for a process to exit, then kills it.
 fn wait_or_kill(child: &mut Child, limit: Duration) -> std::io::Result<ExitStatus> {
     let until = Instant::now() + limit;
@@ -635,4 +642,23 @@ fn truncate(line: &str) -> &str {
         .nth(200)
         .map_or(line.len(), |(index, _)| index);
     &line[..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crash_line_survives_backtrace() {
+        let mut tail = VecDeque::new();
+        push_stderr_line(&mut tail, "memory allocation of 8 bytes failed".to_string());
+        for frame in 0..STDERR_LINES * 2 {
+            push_stderr_line(&mut tail, format!("  {frame}: some::frame"));
+        }
+        assert_eq!(tail.len(), STDERR_LINES);
+        assert_eq!(
+            tail.front().map(String::as_str),
+            Some("memory allocation of 8 bytes failed")
+        );
+    }
 }
