@@ -1,7 +1,7 @@
 //! Policy Workshop: a desktop workbench for learning, teaching and
 //! debugging Rego policies, with a headless command line.
 //!
-//! Layers, lowest first: [`engine`] calls regorus, [`workspace`] holds and
+//! Layers, lowest first: [`engine`] calls regorus, [`workspace`] keeps and
 //! loads documents, [`worker`] runs evaluation in a supervised process,
 //! and [`cli`] and [`ui`] are the two front ends. Only `ui` uses egui.
 

@@ -2,7 +2,7 @@
 //! gave) evaluated by `policy-workshop eval` and compared with OPA.
 //!
 //! Where regorus returns something else, the case is listed in
-//! [`ENGINE_DIFFERENCES`] with today's answer and a `NOTE:` naming the
+//! [`ENGINE_DIFFERENCES`] with today's result and a `NOTE:` naming the
 //! engine behaviour, so a change in either direction fails the test.
 
 use std::path::{Path, PathBuf};

@@ -1,6 +1,6 @@
 //! The query field and the result: the value with its kind spelled out,
 //! so that undefined, false, {} and [] never look alike; errors with their
-//! location; the last good result greyed while an error stands.
+//! location; the last good result greyed while an error is shown.
 
 use egui::{Color32, RichText, Ui};
 use serde_json::Value as JsonValue;
@@ -215,7 +215,7 @@ fn evaluation_ui(
     }
 }
 
-/// The value to show: the expression's value for a plain query, or the
+/// Returns the value to show: the expression's value for a plain query, or the
 /// whole result list when there are bindings or several results.
 fn shown_value(evaluation: &Evaluation) -> Option<JsonValue> {
     if evaluation.is_undefined() {

@@ -18,10 +18,10 @@ pub struct LoadedFiles {
     pub data: JsonValue,
 }
 
-/// The folder that holds a workspace's named inputs.
+/// The folder that contains a workspace's named inputs.
 pub const INPUTS_FOLDER: &str = "inputs";
 
-/// Whether a file name marks an input document (`input.json`,
+/// Returns true when a file name marks an input document (`input.json`,
 /// `deny.input.yaml`) rather than data.
 pub fn is_input_file(name: &str) -> bool {
     let stem = ["json", "yaml", "yml"]
@@ -31,8 +31,8 @@ pub fn is_input_file(name: &str) -> bool {
 }
 
 /// Loads `.rego` files as policies and `.json`, `.yaml` and `.yml` files as
-/// data. A data file given directly is merged at the root of `data`; a
-/// data file found inside a folder is placed under the path of its folder
+/// data. A data file given directly is merged at the root of `data`. A data
+/// file found inside a folder is placed under the path of its folder
 /// relative to that folder, as `opa eval -d` places it. Inside folders,
 /// input documents (see [`is_input_file`] and [`INPUTS_FOLDER`]) are left
 /// out, because they are inputs of this workspace, not data.
