@@ -7,6 +7,7 @@
 
 pub mod cli;
 pub mod engine;
+pub mod explain;
 pub mod testing;
 pub mod ui;
 pub mod worker;

@@ -3,12 +3,14 @@
 use std::fs;
 use std::io::Write;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 use serde_json::{Value as JsonValue, json};
 
 use super::{EXIT_ERROR, EvalArgs, OutputFormat};
-use crate::engine::{self, EngineError, EvalOptions, Evaluation};
+use crate::engine::{self, EngineError, EvalOptions, Evaluation, PreparedEngine};
+use crate::explain::{ExplainOptions, Trace, explain, text};
 use crate::worker::server::{EVAL_STACK_BYTES, limit_memory};
 use crate::worker::supervisor::default_memory_limit_mb;
 use crate::workspace::document::parse_document;
@@ -43,8 +45,25 @@ pub fn run(args: &EvalArgs) -> ExitCode {
     };
     let mut stdout = std::io::stdout().lock();
     let printed = match (&outcome, args.format) {
-        (Ok(evaluation), OutputFormat::Json) => write_json(&mut stdout, &evaluation.results),
-        (Ok(evaluation), OutputFormat::Pretty) => write_pretty(&mut stdout, evaluation),
+        (Ok((evaluation, trace)), OutputFormat::Json) => {
+            let mut results = evaluation.results.clone();
+            if let (Some(trace), Some(object)) = (trace, results.as_object_mut()) {
+                object.insert(
+                    "explanation".to_string(),
+                    serde_json::to_value(trace).unwrap_or_default(),
+                );
+            }
+            write_json(&mut stdout, &results)
+        }
+        (Ok((evaluation, trace)), OutputFormat::Pretty) => {
+            let mode = args.explain.as_deref().and_then(|mode| mode.parse().ok());
+            match (trace, mode) {
+                (Some(trace), Some(mode)) => write!(stdout, "{}", text::render(trace, mode))
+                    .and_then(|()| writeln!(stdout))
+                    .and_then(|()| write_pretty(&mut stdout, evaluation)),
+                _ => write_pretty(&mut stdout, evaluation),
+            }
+        }
         (Err(Failure::Engine(error)), OutputFormat::Json) => {
             write_json(&mut stdout, &errors_json(error))
         }
@@ -90,7 +109,7 @@ impl std::fmt::Display for Failure {
     }
 }
 
-fn evaluate(args: &EvalArgs) -> Result<Evaluation, Failure> {
+fn evaluate(args: &EvalArgs) -> Result<(Evaluation, Option<Trace>), Failure> {
     let loaded = load_paths(&args.data).map_err(Failure::Load)?;
     let input = args
         .input
@@ -103,14 +122,32 @@ fn evaluate(args: &EvalArgs) -> Result<Evaluation, Failure> {
         strict_builtin_errors: args.strict_builtin_errors,
         time_limit_ms: args.timeout_ms,
     };
-    engine::evaluate(
-        &loaded.policies,
-        Some(&loaded.data),
-        input.as_ref(),
-        &args.query,
-        &options,
-    )
-    .map_err(Failure::Engine)
+    let data = engine::to_engine_value(&loaded.data).map_err(Failure::Engine)?;
+    let input = input
+        .as_ref()
+        .map(engine::to_engine_value)
+        .transpose()
+        .map_err(Failure::Engine)?;
+    let prepared =
+        PreparedEngine::new(&loaded.policies, Some(&data), &options).map_err(Failure::Engine)?;
+    let evaluation = prepared
+        .evaluate(input.as_ref(), &args.query)
+        .map_err(Failure::Engine)?;
+    let trace = args.explain.as_ref().map(|_| {
+        let options = ExplainOptions {
+            eval: options.clone(),
+            budget: Duration::from_millis(args.timeout_ms),
+        };
+        explain(
+            &prepared,
+            &loaded.policies,
+            input.as_ref(),
+            &args.query,
+            &evaluation.prints,
+            &options,
+        )
+    });
+    Ok((evaluation, trace))
 }
 
 fn read_input(path: &std::path::Path) -> Result<JsonValue> {

@@ -139,6 +139,12 @@ pub struct EvalArgs {
     #[arg(long, value_name = "MS", default_value_t = 10_000)]
     pub timeout_ms: u64,
 
+    /// Explain the result: `fails` (rules that produced nothing and the
+    /// statements that stopped them), `full` (every rule and statement) or
+    /// `notes` (print() output).
+    #[arg(long, value_name = "MODE", value_parser = ["fails", "full", "notes"])]
+    pub explain: Option<String>,
+
     /// Limit of the process's memory in MiB; a policy that needs more
     /// stops with "memory allocation ... failed". Default: a quarter of
     /// the machine's memory, between 512 MiB and 8 GiB.

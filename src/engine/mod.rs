@@ -172,6 +172,20 @@ impl PreparedEngine {
         run_query(&mut self.engine, query)
     }
 
+    /// Sets the input for later calls of [`PreparedEngine::evaluate_in_place`].
+    pub fn set_input(&mut self, input: EngineValue) {
+        self.engine.set_input(input);
+    }
+
+    /// Adds one more policy to this engine, as the trace does with its
+    /// probe rules.
+    pub fn add_policy(&mut self, policy: &PolicySource) -> Result<(), EngineError> {
+        self.engine
+            .add_policy(policy.path.clone(), policy.text.clone())
+            .map(|_| ())
+            .map_err(|error| EngineError::from_engine_text(ErrorKind::Parse, &error.to_string()))
+    }
+
     /// Returns the packages of the loaded policies, such as `data.kubernetes.admission`.
     pub fn packages(&self) -> &[String] {
         &self.packages

@@ -1,0 +1,128 @@
+//! The evaluation trace: for a query, each rule it depends on, what the
+//! rule produced and, body by body, which statement held, failed or was
+//! never reached, with the values it saw.
+//!
+//! regorus has no tracer, so the trace is computed: every body is split
+//! into statements with regorus's own parser, and for each statement a
+//! probe rule is added to the rule's package that collects the bindings of
+//! the statements before it and tells, for each binding, whether the
+//! statement holds and what its operands are. The probes run on a clone of
+//! the same engine with the same input, so the trace agrees with the
+//! evaluation it explains.
+
+mod model;
+mod probe;
+mod syntax;
+pub mod text;
+
+#[cfg(test)]
+mod tests;
+
+use std::time::{Duration, Instant};
+
+use crate::engine::{EngineValue, EvalOptions, PolicySource, PreparedEngine};
+
+pub use model::*;
+use syntax::Program;
+
+/// How long building one trace may take before it stops and says so.
+pub const DEFAULT_BUDGET: Duration = Duration::from_millis(1500);
+
+/// Options for [`explain`].
+#[derive(Clone, Debug)]
+pub struct ExplainOptions {
+    pub eval: EvalOptions,
+    /// Wall-clock budget for the whole trace.
+    pub budget: Duration,
+}
+
+impl Default for ExplainOptions {
+    fn default() -> Self {
+        ExplainOptions {
+            eval: EvalOptions::default(),
+            budget: DEFAULT_BUDGET,
+        }
+    }
+}
+
+/// Builds the trace of `query` on `prepared` with `input`. `policies` must be
+/// the sources `prepared` was built from, and `prints` the `print()` output
+/// of the evaluation being explained.
+pub fn explain(
+    prepared: &PreparedEngine,
+    policies: &[PolicySource],
+    input: Option<&EngineValue>,
+    query: &str,
+    prints: &[String],
+    options: &ExplainOptions,
+) -> Trace {
+    let started = Instant::now();
+    let program = Program::parse(policies, options.eval.rego_v0);
+    let mut trace = probe::Tracer::new(prepared, &program, input, options, started).run(query);
+    trace.notes = notes_from_prints(prints);
+    for (file, message) in &program.unparsed {
+        trace.gaps.push(format!(
+            "{file} is not traced: it does not parse ({message})"
+        ));
+    }
+    trace.elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    trace
+}
+
+/// Turns regorus's `file:line: message` print lines into notes.
+fn notes_from_prints(prints: &[String]) -> Vec<Note> {
+    prints
+        .iter()
+        .map(|line| {
+            let mut parts = line.splitn(3, ':');
+            let (file, number, text) = (parts.next(), parts.next(), parts.next());
+            match (file, number.and_then(|n| n.trim().parse().ok()), text) {
+                (Some(file), Some(number), Some(text)) => Note {
+                    file: file.to_string(),
+                    line: number,
+                    text: text.strip_prefix(' ').unwrap_or(text).to_string(),
+                },
+                _ => Note {
+                    file: String::new(),
+                    line: 0,
+                    text: line.clone(),
+                },
+            }
+        })
+        .collect()
+}
+
+/// Edit distance between two strings, for suggesting a key that exists.
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    let mut current = vec![0; b.len() + 1];
+    for (i, ca) in a.iter().enumerate() {
+        current[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != cb);
+            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
+        }
+        std::mem::swap(&mut previous, &mut current);
+    }
+    previous[b.len()]
+}
+
+/// The key of `keys` closest in spelling to `missing`, when it is close
+/// enough to be a likely typo.
+pub(crate) fn closest_key<'a>(missing: &str, keys: &'a [String]) -> Option<&'a str> {
+    let allowed = (missing.chars().count() / 3).clamp(1, 3);
+    keys.iter()
+        .map(|key| {
+            let distance = if key.eq_ignore_ascii_case(missing) {
+                0
+            } else {
+                edit_distance(&key.to_lowercase(), &missing.to_lowercase()).max(1)
+            };
+            (distance, key)
+        })
+        .filter(|(distance, _)| *distance <= allowed)
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, key)| key.as_str())
+}

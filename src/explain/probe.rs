@@ -1,0 +1,1030 @@
+//! Probe rules: generated Rego that evaluates each statement of a body after
+//! the statements before it, on a clone of the engine being explained.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::time::Instant;
+
+use serde_json::Value as JsonValue;
+
+use super::model::*;
+use super::syntax::{Body, Operand, Program, RuleDef, Statement};
+use super::{ExplainOptions, closest_key};
+use crate::engine::{EngineValue, PolicySource, PreparedEngine};
+
+/// Examples of each kind kept per statement.
+const EXAMPLES: usize = 3;
+/// Values of a head kept per body.
+const BODY_VALUES: usize = 5;
+/// Keys listed per object when looking for a misspelled key.
+const MAX_KEYS: usize = 500;
+/// Prefix of every generated name, so none clashes with the user's.
+const P: &str = "__pw";
+
+/// A call of a function seen while tracing, with its arguments' values.
+#[derive(Clone, Debug)]
+struct CallSite {
+    file_index: usize,
+    package: String,
+    function: String,
+    location: Location,
+    arguments: BTreeMap<usize, JsonValue>,
+    arity: usize,
+}
+
+pub(super) struct Tracer<'a> {
+    engine: PreparedEngine,
+    program: &'a Program,
+    options: &'a ExplainOptions,
+    started: Instant,
+    next_id: usize,
+    calls: Vec<CallSite>,
+    gaps: Vec<String>,
+    out_of_time: bool,
+}
+
+impl<'a> Tracer<'a> {
+    pub(super) fn new(
+        prepared: &PreparedEngine,
+        program: &'a Program,
+        input: Option<&EngineValue>,
+        options: &'a ExplainOptions,
+        started: Instant,
+    ) -> Self {
+        let mut engine = prepared.clone();
+        if let Some(input) = input {
+            engine.set_input(input.clone());
+        }
+        Tracer {
+            engine,
+            program,
+            options,
+            started,
+            next_id: 0,
+            calls: Vec::new(),
+            gaps: Vec::new(),
+            out_of_time: false,
+        }
+    }
+
+    pub(super) fn run(mut self, query: &str) -> Trace {
+        let groups = self.groups(query);
+        let mut rules: Vec<Option<RuleTrace>> = vec![None; groups.len()];
+        for (slot, group) in groups.iter().enumerate() {
+            if self.program.rules[group[0]].kind != RuleKind::Function {
+                rules[slot] = Some(self.trace_rule(group, None));
+            }
+        }
+        // Functions are traced with the arguments of a call seen above;
+        // a function called only by another function waits for it.
+        let mut pending: Vec<usize> = (0..groups.len()).filter(|s| rules[*s].is_none()).collect();
+        while !pending.is_empty() {
+            let before = pending.len();
+            pending.retain(|slot| {
+                let group = &groups[*slot];
+                match self.find_call(group) {
+                    Some(call) => {
+                        rules[*slot] = Some(self.trace_rule(group, Some(call)));
+                        false
+                    }
+                    None => true,
+                }
+            });
+            if pending.len() == before {
+                break;
+            }
+        }
+        for slot in pending {
+            rules[slot] = Some(self.uncalled_function(&groups[slot]));
+        }
+        Trace {
+            query: query.to_string(),
+            rules: rules.into_iter().flatten().collect(),
+            notes: Vec::new(),
+            gaps: self.gaps,
+            elapsed_ms: 0.0,
+        }
+    }
+
+    /// The rules the query depends on, grouped by package and name, those
+    /// the query names first.
+    fn groups(&self, query: &str) -> Vec<Vec<usize>> {
+        let program = self.program;
+        let mut order: Vec<usize> = Vec::new();
+        for path in query_paths(query) {
+            for (index, rule) in program.rules.iter().enumerate() {
+                let full = format!("{}.{}", rule.package, rule.name);
+                let named = full == path
+                    || full.starts_with(&format!("{path}."))
+                    || path.starts_with(&format!("{full}."))
+                    || path.starts_with(&format!("{full}["));
+                // A whole package leaves out its tests, as `opa eval` shows them
+                // but a learner asks about the rules.
+                let is_test = rule.name.starts_with("test_") && full != path;
+                if named && !is_test && !order.contains(&index) {
+                    order.push(index);
+                }
+            }
+        }
+        let mut next = 0;
+        while next < order.len() {
+            let rule = &program.rules[order[next]];
+            let mut names = BTreeSet::new();
+            for body in &rule.bodies {
+                names.extend(body.head_names.iter().cloned());
+                for statement in &body.statements {
+                    names.extend(statement.names.iter().cloned());
+                }
+            }
+            for name in names {
+                for index in program.resolve(rule.file_index, &rule.package, &name) {
+                    if !order.contains(&index) {
+                        order.push(index);
+                    }
+                }
+            }
+            next += 1;
+        }
+        let mut groups: Vec<Vec<usize>> = Vec::new();
+        for index in order {
+            let rule = &program.rules[index];
+            let existing = groups.iter_mut().find(|group| {
+                let first = &program.rules[group[0]];
+                first.package == rule.package && first.name == rule.name
+            });
+            match existing {
+                Some(group) => group.push(index),
+                None => groups.push(vec![index]),
+            }
+        }
+        for group in &mut groups {
+            group.sort_by_key(|index| {
+                let rule = &program.rules[*index];
+                (rule.file_index, rule.location.line)
+            });
+        }
+        groups
+    }
+
+    fn trace_rule(&mut self, group: &[usize], call: Option<CallSite>) -> RuleTrace {
+        let first = &self.program.rules[group[0]];
+        let path = format!("{}.{}", first.package, first.name);
+        let default = self
+            .program
+            .defaults
+            .iter()
+            .find(|d| d.package == first.package && d.name == first.name)
+            .map(|d| (d.location.clone(), d.value_text.clone()));
+        let outcome = match (&call, first.kind) {
+            (Some(call), _) => {
+                let arguments: Vec<String> = (0..call.arity)
+                    .map(|index| rego_literal(&call.arguments[&index]))
+                    .collect();
+                self.rule_value(&format!("{path}({})", arguments.join(", ")))
+            }
+            (None, RuleKind::Function) => RuleOutcome::NotEvaluated,
+            (None, _) => self.rule_value(&path),
+        };
+        let mut definitions = Vec::new();
+        for index in group {
+            let rule = &self.program.rules[*index];
+            let prelude = match &call {
+                Some(call) => rule
+                    .params
+                    .iter()
+                    .enumerate()
+                    .map(|(position, (param, vars))| {
+                        let value = call
+                            .arguments
+                            .get(&position)
+                            .map_or_else(|| "null".to_string(), rego_literal);
+                        (format!("{param} = {value}"), vars.clone())
+                    })
+                    .collect(),
+                None => Vec::new(),
+            };
+            let mut bodies: Vec<BodyTrace> = Vec::new();
+            let mut chain_done = false;
+            for body in &rule.bodies {
+                let body_trace = if body.is_else && chain_done {
+                    not_reached(body)
+                } else {
+                    self.trace_body(rule, body, &prelude)
+                };
+                if matches!(body_trace.outcome, BodyOutcome::Succeeded { .. }) {
+                    chain_done = true;
+                } else if matches!(body_trace.outcome, BodyOutcome::Error { .. }) {
+                    // An error stops the whole chain in the engine too.
+                    chain_done = true;
+                }
+                bodies.push(body_trace);
+            }
+            definitions.push(DefinitionTrace {
+                location: rule.location.clone(),
+                head: rule.head_text.clone(),
+                bodies,
+            });
+        }
+        RuleTrace {
+            path,
+            name: first.name.clone(),
+            kind: first.kind,
+            outcome,
+            default,
+            definitions,
+            call: call.map(|call| FunctionCall {
+                location: call.location,
+                arguments: (0..call.arity)
+                    .map(|index| call.arguments[&index].clone())
+                    .collect(),
+            }),
+        }
+    }
+
+    fn uncalled_function(&mut self, group: &[usize]) -> RuleTrace {
+        let first = &self.program.rules[group[0]];
+        RuleTrace {
+            path: format!("{}.{}", first.package, first.name),
+            name: first.name.clone(),
+            kind: first.kind,
+            outcome: RuleOutcome::NotEvaluated,
+            default: None,
+            definitions: group
+                .iter()
+                .map(|index| {
+                    let rule = &self.program.rules[*index];
+                    DefinitionTrace {
+                        location: rule.location.clone(),
+                        head: rule.head_text.clone(),
+                        bodies: rule
+                            .bodies
+                            .iter()
+                            .map(|body| BodyTrace {
+                                outcome: BodyOutcome::Unexplained {
+                                    reason: "no call of this function was reached, so there \
+                                             are no arguments to trace it with"
+                                        .to_string(),
+                                },
+                                ..not_reached(body)
+                            })
+                            .collect(),
+                    }
+                })
+                .collect(),
+            call: None,
+        }
+    }
+
+    fn rule_value(&mut self, query: &str) -> RuleOutcome {
+        match self.engine.evaluate_in_place(query) {
+            Ok(evaluation) => match evaluation.value() {
+                Some(value) => RuleOutcome::Defined(value.clone()),
+                None => RuleOutcome::Undefined,
+            },
+            Err(error) => RuleOutcome::Error(error.message),
+        }
+    }
+
+    /// The first call of a function in `group` seen in the traced
+    /// statements whose arguments are all known.
+    fn find_call(&self, group: &[usize]) -> Option<CallSite> {
+        self.calls
+            .iter()
+            .find(|call| {
+                (0..call.arity).all(|index| call.arguments.contains_key(&index))
+                    && self
+                        .program
+                        .resolve(call.file_index, &call.package, &call.function)
+                        .iter()
+                        .any(|index| group.contains(index))
+                    && group
+                        .iter()
+                        .any(|index| self.program.rules[*index].params.len() == call.arity)
+            })
+            .cloned()
+    }
+
+    fn trace_body(
+        &mut self,
+        rule: &RuleDef,
+        body: &Body,
+        prelude: &[(String, BTreeSet<String>)],
+    ) -> BodyTrace {
+        if self.started.elapsed() > self.options.budget {
+            if !self.out_of_time {
+                self.out_of_time = true;
+                self.gaps.push(format!(
+                    "the trace stopped after {} ms, its time budget; later bodies are not explained",
+                    self.options.budget.as_millis()
+                ));
+            }
+            return BodyTrace {
+                outcome: BodyOutcome::Unexplained {
+                    reason: "the trace ran out of time before this body".to_string(),
+                },
+                ..not_reached(body)
+            };
+        }
+        let globals = self.globals(rule);
+        let id = self.next_id;
+        self.next_id += 1;
+        let use_if = self.uses_if(rule.file_index);
+        let header = &self.program.headers[rule.file_index].1;
+
+        // Variables bound after each prefix of the body.
+        let mut bound: Vec<BTreeSet<String>> = Vec::new();
+        let mut current: BTreeSet<String> = prelude
+            .iter()
+            .flat_map(|(_, vars)| vars.iter().cloned())
+            .filter(|var| var != "_")
+            .collect();
+        for statement in &body.statements {
+            bound.push(current.clone());
+            if !matches!(statement.kind, StatementKind::SomeDeclaration) {
+                current.extend(
+                    statement
+                        .vars
+                        .iter()
+                        .filter(|var| *var != "_" && !globals.contains(*var))
+                        .cloned(),
+                );
+            }
+        }
+
+        let prelude_texts: Vec<&str> = prelude.iter().map(|(text, _)| text.as_str()).collect();
+        let mut module = header.clone();
+        let mut operand_lists = Vec::new();
+        for (index, statement) in body.statements.iter().enumerate() {
+            let before: Vec<&str> = prelude_texts
+                .iter()
+                .copied()
+                .chain(body.statements[..index].iter().map(|s| s.text.as_str()))
+                .collect();
+            let operands = shown_operands(statement, &bound[index], &globals);
+            module.push_str(&statement_probe(
+                &format!("{P}_{id}_{index}"),
+                &before,
+                statement,
+                &bound[index],
+                &operands,
+                use_if,
+            ));
+            operand_lists.push(operands);
+        }
+        let all: Vec<&str> = prelude_texts
+            .iter()
+            .copied()
+            .chain(body.statements.iter().map(|s| s.text.as_str()))
+            .collect();
+        let keyword = if use_if { " if" } else { "" };
+        let _ = write!(
+            module,
+            "\n{P}_{id}_value := {{\"n\": count({P}_s), \"v\": array.slice({P}_s, 0, {BODY_VALUES})}}{keyword} {{\n\t{P}_s := [{P}_hv |\n{}\n\t\t{P}_hv := {}\n\t]\n}}\n",
+            indent(&all),
+            body.value_text
+        );
+
+        let package = self.program.headers[rule.file_index].0.clone();
+        let file = format!("policy-workshop-trace-{id}.rego");
+        log::trace!("probe module {file}:\n{module}");
+        if let Err(error) = self.engine.add_policy(&PolicySource::new(file, module)) {
+            return BodyTrace {
+                outcome: BodyOutcome::Unexplained {
+                    reason: format!("the trace could not split this body: {}", error.message),
+                },
+                ..not_reached(body)
+            };
+        }
+
+        let mut statements = Vec::new();
+        let mut stopped = false;
+        for (index, statement) in body.statements.iter().enumerate() {
+            if stopped {
+                statements.push(statement_not_reached(statement));
+                continue;
+            }
+            let query = format!("{package}.{P}_{id}_{index}");
+            let trace = match self.engine.evaluate_in_place(&query) {
+                Ok(evaluation) => match evaluation.value() {
+                    Some(value) => {
+                        self.read_statement(rule, statement, value, &operand_lists[index])
+                    }
+                    None => unexplained(statement, "the probe for this statement was undefined"),
+                },
+                Err(error) => self.statement_error(rule, body, prelude, index, error.message),
+            };
+            if matches!(
+                trace.outcome,
+                StatementOutcome::Failed
+                    | StatementOutcome::NotReached
+                    | StatementOutcome::Error
+                    | StatementOutcome::Unexplained
+            ) {
+                stopped = true;
+            }
+            statements.push(trace);
+        }
+
+        let mut values = Vec::new();
+        let outcome = match statements.iter().position(|s| {
+            matches!(
+                s.outcome,
+                StatementOutcome::Failed
+                    | StatementOutcome::NotReached
+                    | StatementOutcome::Error
+                    | StatementOutcome::Unexplained
+            )
+        }) {
+            Some(index) => match statements[index].outcome {
+                StatementOutcome::Error => BodyOutcome::Error {
+                    message: statements[index].error.clone().unwrap_or_default(),
+                },
+                StatementOutcome::Unexplained => BodyOutcome::Unexplained {
+                    reason: statements[index].error.clone().unwrap_or_default(),
+                },
+                _ => BodyOutcome::Failed { statement: index },
+            },
+            None => {
+                let query = format!("{package}.{P}_{id}_value");
+                match self.engine.evaluate_in_place(&query) {
+                    Ok(evaluation) => {
+                        let value = evaluation.value().cloned().unwrap_or(JsonValue::Null);
+                        let solutions = value.get("n").and_then(JsonValue::as_u64).unwrap_or(0);
+                        if let Some(found) = value.get("v").and_then(JsonValue::as_array) {
+                            values.clone_from(found);
+                        }
+                        if solutions == 0 {
+                            // Every statement held, yet the head's value is
+                            // undefined.
+                            BodyOutcome::Unexplained {
+                                reason: format!(
+                                    "every statement held, but the head's value `{}` is undefined",
+                                    body.value_text
+                                ),
+                            }
+                        } else {
+                            BodyOutcome::Succeeded { solutions }
+                        }
+                    }
+                    Err(error) => BodyOutcome::Error {
+                        message: error.message,
+                    },
+                }
+            }
+        };
+        BodyTrace {
+            location: body.location.clone(),
+            is_else: body.is_else,
+            outcome,
+            values,
+            statements,
+        }
+    }
+
+    /// Runs a probe again with less detail after it failed, to tell an error
+    /// of the user's statement from a probe the engine could not schedule.
+    fn statement_error(
+        &mut self,
+        rule: &RuleDef,
+        body: &Body,
+        prelude: &[(String, BTreeSet<String>)],
+        index: usize,
+        message: String,
+    ) -> StatementTrace {
+        let statement = &body.statements[index];
+        let before: Vec<&str> = prelude
+            .iter()
+            .map(|(text, _)| text.as_str())
+            .chain(body.statements[..index].iter().map(|s| s.text.as_str()))
+            .collect();
+        let id = self.next_id;
+        self.next_id += 1;
+        let name = format!("{P}_{id}_plain");
+        let mut module = self.program.headers[rule.file_index].1.clone();
+        module.push_str(&statement_probe(
+            &name,
+            &before,
+            statement,
+            &BTreeSet::new(),
+            &[],
+            self.uses_if(rule.file_index),
+        ));
+        let package = &self.program.headers[rule.file_index].0;
+        let file = format!("policy-workshop-trace-{id}.rego");
+        if self
+            .engine
+            .add_policy(&PolicySource::new(file, module))
+            .is_ok()
+            && let Ok(evaluation) = self.engine.evaluate_in_place(&format!("{package}.{name}"))
+            && let Some(value) = evaluation.value()
+        {
+            let mut trace = self.read_statement(rule, statement, value, &[]);
+            trace.note.get_or_insert_with(|| {
+                "the values of its operands could not be computed".to_string()
+            });
+            return trace;
+        }
+        let mut trace = statement_not_reached(statement);
+        if is_probe_problem(&message) {
+            trace.outcome = StatementOutcome::Unexplained;
+            trace.error = Some(format!(
+                "the trace cannot evaluate this statement on its own: {message}"
+            ));
+        } else {
+            trace.outcome = StatementOutcome::Error;
+            trace.error = Some(message);
+        }
+        trace
+    }
+
+    fn read_statement(
+        &mut self,
+        rule: &RuleDef,
+        statement: &Statement,
+        value: &JsonValue,
+        operands: &[Operand],
+    ) -> StatementTrace {
+        let reached = value.get("n").and_then(JsonValue::as_u64).unwrap_or(0);
+        let held = value.get("ok").and_then(JsonValue::as_u64).unwrap_or(0);
+        let outcome = if reached == 0 {
+            StatementOutcome::NotReached
+        } else if held == reached {
+            StatementOutcome::Succeeded
+        } else if held == 0 {
+            StatementOutcome::Failed
+        } else {
+            StatementOutcome::Partly
+        };
+        let read = |key: &str| -> Vec<Example> {
+            value
+                .get(key)
+                .and_then(JsonValue::as_array)
+                .map(|examples| {
+                    examples
+                        .iter()
+                        .map(|example| read_example(example, operands))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let failed_examples = read("f");
+        let held_examples = read("p");
+        for example in failed_examples.iter().chain(&held_examples).take(2) {
+            self.record_calls(rule, operands, statement, example);
+        }
+        let note = statement_note(statement, outcome, &failed_examples, &held_examples);
+        StatementTrace {
+            location: statement.location.clone(),
+            text: statement.text.clone(),
+            kind: statement.kind.clone(),
+            outcome,
+            reached,
+            held,
+            failed_examples,
+            held_examples,
+            note,
+            error: None,
+        }
+    }
+
+    fn record_calls(
+        &mut self,
+        rule: &RuleDef,
+        operands: &[Operand],
+        statement: &Statement,
+        example: &Example,
+    ) {
+        let mut sites: BTreeMap<(String, usize), CallSite> = BTreeMap::new();
+        for (operand, value) in operands.iter().zip(&example.operands) {
+            let Some((function, position, arity)) = &operand.argument_of else {
+                continue;
+            };
+            let Some(first) = value.values.as_ref().and_then(|values| values.first()) else {
+                continue;
+            };
+            sites
+                .entry((function.clone(), *arity))
+                .or_insert_with(|| CallSite {
+                    file_index: rule.file_index,
+                    package: rule.package.clone(),
+                    function: function.clone(),
+                    location: statement.location.clone(),
+                    arguments: BTreeMap::new(),
+                    arity: *arity,
+                })
+                .arguments
+                .insert(*position, first.clone());
+        }
+        self.calls.extend(sites.into_values());
+    }
+
+    /// Names that are not local variables in `rule`'s file: rules of its
+    /// package, import aliases, `input` and `data`.
+    fn globals(&self, rule: &RuleDef) -> BTreeSet<String> {
+        let mut globals: BTreeSet<String> = ["input", "data"].map(String::from).into();
+        for other in &self.program.rules {
+            if other.package == rule.package {
+                globals.insert(other.name.split('.').next().unwrap_or_default().to_string());
+            }
+        }
+        for default in &self.program.defaults {
+            if default.package == rule.package {
+                globals.insert(
+                    default
+                        .name
+                        .split('.')
+                        .next()
+                        .unwrap_or_default()
+                        .to_string(),
+                );
+            }
+        }
+        if let Some(aliases) = self.program.aliases.get(rule.file_index) {
+            globals.extend(aliases.keys().cloned());
+        }
+        globals
+    }
+
+    fn uses_if(&self, file_index: usize) -> bool {
+        if !self.options.eval.rego_v0 {
+            return true;
+        }
+        let header = &self.program.headers[file_index].1;
+        header.lines().any(|line| {
+            let line = line.trim();
+            line == "import rego.v1"
+                || line == "import future.keywords"
+                || line == "import future.keywords.if"
+        })
+    }
+}
+
+/// The paths of data a query reads, such as `data.authz.allow`.
+fn query_paths(query: &str) -> Vec<String> {
+    let mut paths = Vec::new();
+    let bytes: Vec<char> = query.chars().collect();
+    let mut index = 0;
+    while index < bytes.len() {
+        let rest: String = bytes[index..].iter().collect();
+        let at_word_start = index == 0 || !is_ident(bytes[index - 1]) && bytes[index - 1] != '.';
+        if at_word_start && rest.starts_with("data") {
+            let mut path = String::from("data");
+            let mut cursor = index + 4;
+            loop {
+                if cursor < bytes.len() && bytes[cursor] == '.' {
+                    let start = cursor + 1;
+                    let mut end = start;
+                    while end < bytes.len() && is_ident(bytes[end]) {
+                        end += 1;
+                    }
+                    if end == start {
+                        break;
+                    }
+                    path.push('.');
+                    path.extend(&bytes[start..end]);
+                    cursor = end;
+                } else if cursor + 1 < bytes.len()
+                    && bytes[cursor] == '['
+                    && bytes[cursor + 1] == '"'
+                {
+                    let start = cursor + 2;
+                    let Some(length) = bytes[start..].iter().position(|c| *c == '"') else {
+                        break;
+                    };
+                    if bytes.get(start + length + 1) != Some(&']') {
+                        break;
+                    }
+                    path.push('.');
+                    path.extend(&bytes[start..start + length]);
+                    cursor = start + length + 2;
+                } else {
+                    break;
+                }
+            }
+            if cursor == index + 4 || bytes.get(cursor).is_none_or(|c| !is_ident(*c)) {
+                paths.push(path);
+            }
+            index = cursor.max(index + 1);
+        } else {
+            index += 1;
+        }
+    }
+    paths
+}
+
+fn is_ident(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+/// The operands whose values the probe collects: those that use only
+/// variables bound before the statement, plus, for `every`, the elements
+/// its body fails for.
+fn shown_operands(
+    statement: &Statement,
+    bound: &BTreeSet<String>,
+    globals: &BTreeSet<String>,
+) -> Vec<Operand> {
+    let mut operands: Vec<Operand> = statement
+        .operands
+        .iter()
+        .filter(|operand| {
+            operand
+                .vars
+                .iter()
+                .all(|var| var == "_" || bound.contains(var) || globals.contains(var))
+        })
+        .cloned()
+        .collect();
+    if let StatementKind::Every {
+        key,
+        value,
+        domain,
+        body,
+    } = &statement.kind
+        && operands.iter().any(|o| &o.text == domain)
+    {
+        let key = key.clone().unwrap_or_else(|| format!("{P}_k"));
+        operands.push(Operand {
+            text: format!(
+                "[{value} | {P}_domain := {domain}\n{value} := {P}_domain[{key}]\ncount([1 |\n{}\n]) == 0]",
+                body.join("\n")
+            ),
+            prefixes: Vec::new(),
+            argument_of: None,
+            vars: BTreeSet::new(),
+            label: Some(format!("elements of {domain} the body fails for")),
+        });
+    }
+    operands
+}
+
+/// Generates the probe rule for one statement.
+fn statement_probe(
+    name: &str,
+    before: &[&str],
+    statement: &Statement,
+    bound: &BTreeSet<String>,
+    operands: &[Operand],
+    use_if: bool,
+) -> String {
+    let keyword = if use_if { " if" } else { "" };
+    let mut element = String::new();
+    let bindings: Vec<String> = bound
+        .iter()
+        .map(|var| format!("{}: {var}", serde_json::to_string(var).unwrap_or_default()))
+        .collect();
+    let _ = writeln!(
+        element,
+        "\t\t{P}_h := count([1 |\n{}\n\t\t]) > 0",
+        statement.text
+    );
+    let mut operand_names = Vec::new();
+    let mut detail_names = Vec::new();
+    for (index, operand) in operands.iter().enumerate() {
+        let _ = writeln!(
+            element,
+            "\t\t{P}_o{index} := [{P}_v | {P}_v := {}{}]",
+            operand.text, statement.with_text
+        );
+        operand_names.push(format!("{P}_o{index}"));
+        let prefixes = &operand.prefixes;
+        if prefixes.len() > 1 {
+            let infos: Vec<String> = prefixes[..prefixes.len() - 1]
+                .iter()
+                .map(|(prefix, _)| {
+                    format!(
+                        "{{\"t\": [type_name({P}_y) | {P}_y := {prefix}{with}], \"k\": array.slice([{P}_kk | {P}_y := {prefix}{with}; is_object({P}_y); _ = {P}_y[{P}_kk]], 0, {MAX_KEYS})}}",
+                        with = statement.with_text
+                    )
+                })
+                .collect();
+            let _ = writeln!(
+                element,
+                "\t\t{P}_d{index} := [{P}_x | count({P}_o{index}) == 0; {P}_x := [{}]]",
+                infos.join(", ")
+            );
+            detail_names.push(format!("{P}_d{index}"));
+        } else {
+            detail_names.push("[]".to_string());
+        }
+    }
+    let _ = writeln!(
+        element,
+        "\t\t{P}_el := {{\"b\": {{{}}}, \"h\": {P}_h, \"o\": [{}], \"d\": [{}]}}",
+        bindings.join(", "),
+        operand_names.join(", "),
+        detail_names.join(", ")
+    );
+    let prefix = if before.is_empty() {
+        "\t\ttrue".to_string()
+    } else {
+        indent(before)
+    };
+    format!(
+        "\n{name} := {{\"n\": count({P}_s), \"ok\": count([1 | {P}_e := {P}_s[_]; {P}_e.h]), \
+         \"f\": array.slice([{P}_e | {P}_e := {P}_s[_]; not {P}_e.h], 0, {EXAMPLES}), \
+         \"p\": array.slice([{P}_e | {P}_e := {P}_s[_]; {P}_e.h], 0, {EXAMPLES})}}{keyword} {{\n\
+         \t{P}_s := [{P}_el |\n{prefix}\n{element}\t]\n}}\n"
+    )
+}
+
+fn indent(lines: &[&str]) -> String {
+    if lines.is_empty() {
+        return "\t\ttrue".to_string();
+    }
+    lines
+        .iter()
+        .map(|line| format!("\t\t{line}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn read_example(example: &JsonValue, operands: &[Operand]) -> Example {
+    let bindings = example
+        .get("b")
+        .and_then(JsonValue::as_object)
+        .map(|object| {
+            object
+                .iter()
+                .map(|(name, value)| (name.clone(), value.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let values = example.get("o").and_then(JsonValue::as_array);
+    let details = example.get("d").and_then(JsonValue::as_array);
+    let operands = operands
+        .iter()
+        .enumerate()
+        .map(|(index, operand)| {
+            let found = values
+                .and_then(|values| values.get(index))
+                .and_then(JsonValue::as_array)
+                .filter(|values| !values.is_empty())
+                .cloned();
+            let mut value = OperandValue {
+                text: operand
+                    .label
+                    .clone()
+                    .unwrap_or_else(|| operand.text.clone()),
+                values: found,
+                defined_prefix: None,
+                missing_key: None,
+                suggestion: None,
+                prefix_type: None,
+            };
+            if value.values.is_none()
+                && let Some(infos) = details
+                    .and_then(|details| details.get(index))
+                    .and_then(JsonValue::as_array)
+                    .and_then(|wrapped| wrapped.first())
+                    .and_then(JsonValue::as_array)
+            {
+                describe_missing(&mut value, operand, infos);
+            }
+            value
+        })
+        .collect();
+    Example { bindings, operands }
+}
+
+/// Fills in the longest defined prefix of an undefined reference, the key
+/// missing from it and the closest existing key.
+fn describe_missing(value: &mut OperandValue, operand: &Operand, infos: &[JsonValue]) {
+    let defined = infos.iter().rposition(|info| {
+        info.get("t")
+            .and_then(JsonValue::as_array)
+            .is_some_and(|t| !t.is_empty())
+    });
+    let Some(index) = defined else {
+        return;
+    };
+    let (prefix, key) = &operand.prefixes[index];
+    value.defined_prefix = Some(prefix.clone());
+    value.missing_key.clone_from(key);
+    let type_name = infos[index]
+        .get("t")
+        .and_then(|t| t.get(0))
+        .and_then(JsonValue::as_str)
+        .unwrap_or_default();
+    if type_name != "object" {
+        value.prefix_type = Some(type_name.to_string());
+        return;
+    }
+    let keys: Vec<String> = infos[index]
+        .get("k")
+        .and_then(JsonValue::as_array)
+        .map(|keys| {
+            keys.iter()
+                .filter_map(|k| k.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    if let Some(missing) = key {
+        value.suggestion = closest_key(missing, &keys).map(str::to_string);
+    }
+}
+
+fn statement_note(
+    statement: &Statement,
+    outcome: StatementOutcome,
+    failed: &[Example],
+    held: &[Example],
+) -> Option<String> {
+    match &statement.kind {
+        StatementKind::Every { domain, .. } => {
+            let example = held.first().or(failed.first())?;
+            let domain_value = example
+                .operands
+                .iter()
+                .find(|o| &o.text == domain)
+                .and_then(|o| o.values.as_ref())
+                .and_then(|values| values.first());
+            match domain_value {
+                None => Some(format!(
+                    "{domain} is undefined, so `every` fails (it holds only over a defined collection)"
+                )),
+                Some(value)
+                    if is_empty_collection(value) && outcome == StatementOutcome::Succeeded =>
+                {
+                    Some(format!(
+                        "{domain} is empty, so `every` holds without checking anything"
+                    ))
+                }
+                _ => None,
+            }
+        }
+        StatementKind::Not if outcome != StatementOutcome::Failed => {
+            let example = held.first()?;
+            let undefined: Vec<&str> = example
+                .operands
+                .iter()
+                .filter(|o| o.values.is_none())
+                .map(|o| o.text.as_str())
+                .collect();
+            (!undefined.is_empty()).then(|| {
+                format!(
+                    "held because {} is undefined, and `not` of an undefined expression is true",
+                    undefined.join(", ")
+                )
+            })
+        }
+        _ => None,
+    }
+}
+
+fn is_empty_collection(value: &JsonValue) -> bool {
+    match value {
+        JsonValue::Array(items) => items.is_empty(),
+        JsonValue::Object(fields) => fields.is_empty(),
+        _ => false,
+    }
+}
+
+fn not_reached(body: &Body) -> BodyTrace {
+    BodyTrace {
+        location: body.location.clone(),
+        is_else: body.is_else,
+        outcome: BodyOutcome::NotReached,
+        values: Vec::new(),
+        statements: body.statements.iter().map(statement_not_reached).collect(),
+    }
+}
+
+fn statement_not_reached(statement: &Statement) -> StatementTrace {
+    StatementTrace {
+        location: statement.location.clone(),
+        text: statement.text.clone(),
+        kind: statement.kind.clone(),
+        outcome: StatementOutcome::NotReached,
+        reached: 0,
+        held: 0,
+        failed_examples: Vec::new(),
+        held_examples: Vec::new(),
+        note: None,
+        error: None,
+    }
+}
+
+fn unexplained(statement: &Statement, reason: &str) -> StatementTrace {
+    StatementTrace {
+        outcome: StatementOutcome::Unexplained,
+        error: Some(reason.to_string()),
+        ..statement_not_reached(statement)
+    }
+}
+
+/// True for errors that come from how the probe is built rather than from
+/// the user's statement.
+fn is_probe_problem(message: &str) -> bool {
+    let message = message.to_lowercase();
+    message.contains("unsafe")
+        || message.contains("not bound")
+        || message.contains("could not schedule")
+        || message.contains("__pw")
+        || message.contains("policy-workshop-trace")
+}
+
+/// Rego text for a JSON value: JSON is valid Rego.
+fn rego_literal(value: &JsonValue) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "null".to_string())
+}
