@@ -32,6 +32,28 @@ struct CallSite {
     arity: usize,
 }
 
+/// The probes added for one body.
+struct BodyPlan {
+    id: usize,
+    file_index: usize,
+    /// The probe rules, without the package and imports.
+    module: String,
+    operand_lists: Vec<Vec<Operand>>,
+    added: Result<(), String>,
+}
+
+/// The probes added for one rule: per definition, the rule's index, the
+/// statements binding a function's parameters, and each body's probes.
+struct RulePlan {
+    group: Vec<usize>,
+    call: Option<CallSite>,
+    definitions: Vec<(usize, Prelude, Vec<BodyPlan>)>,
+}
+
+/// Statements that bind a function's parameters to the arguments of a
+/// call, with the variables each binds.
+type Prelude = Vec<(String, BTreeSet<String>)>;
+
 pub(super) struct Tracer<'a> {
     engine: PreparedEngine,
     program: &'a Program,
@@ -39,8 +61,12 @@ pub(super) struct Tracer<'a> {
     started: Instant,
     next_id: usize,
     calls: Vec<CallSite>,
+    /// Probe values evaluated together for the current round.
+    batch: std::collections::HashMap<String, JsonValue>,
     gaps: Vec<String>,
     out_of_time: bool,
+    /// Packages that have the helper functions of the probes.
+    helped: BTreeSet<String>,
 }
 
 impl<'a> Tracer<'a> {
@@ -62,36 +88,48 @@ impl<'a> Tracer<'a> {
             started,
             next_id: 0,
             calls: Vec::new(),
+            batch: std::collections::HashMap::new(),
             gaps: Vec::new(),
             out_of_time: false,
+            helped: BTreeSet::new(),
         }
     }
 
     pub(super) fn run(mut self, query: &str) -> Trace {
         let groups = self.groups(query);
         let mut rules: Vec<Option<RuleTrace>> = vec![None; groups.len()];
-        for (slot, group) in groups.iter().enumerate() {
-            if self.program.rules[group[0]].kind != RuleKind::Function {
-                rules[slot] = Some(self.trace_rule(group, None));
-            }
+        // All probes of a round are added before any runs: the engine
+        // prepares its modules again after each addition.
+        let mut plans: Vec<(usize, RulePlan)> = groups
+            .iter()
+            .enumerate()
+            .filter(|(_, group)| self.program.rules[group[0]].kind != RuleKind::Function)
+            .map(|(slot, group)| (slot, self.plan_rule(group, None)))
+            .collect();
+        self.add_round(&mut plans.iter_mut().map(|(_, plan)| plan).collect::<Vec<_>>());
+        self.run_batch(&plans.iter().map(|(_, plan)| plan).collect::<Vec<_>>());
+        for (slot, plan) in plans {
+            rules[slot] = Some(self.finish_rule(plan));
         }
         // Functions are traced with the arguments of a call seen above;
         // a function called only by another function waits for it.
         let mut pending: Vec<usize> = (0..groups.len()).filter(|s| rules[*s].is_none()).collect();
         while !pending.is_empty() {
-            let before = pending.len();
-            pending.retain(|slot| {
-                let group = &groups[*slot];
-                match self.find_call(group) {
-                    Some(call) => {
-                        rules[*slot] = Some(self.trace_rule(group, Some(call)));
-                        false
-                    }
-                    None => true,
+            let mut plans = Vec::new();
+            pending.retain(|slot| match self.find_call(&groups[*slot]) {
+                Some(call) => {
+                    plans.push((*slot, self.plan_rule(&groups[*slot], Some(call))));
+                    false
                 }
+                None => true,
             });
-            if pending.len() == before {
+            if plans.is_empty() {
                 break;
+            }
+            self.add_round(&mut plans.iter_mut().map(|(_, plan)| plan).collect::<Vec<_>>());
+            self.run_batch(&plans.iter().map(|(_, plan)| plan).collect::<Vec<_>>());
+            for (slot, plan) in plans {
+                rules[slot] = Some(self.finish_rule(plan));
             }
         }
         for slot in pending {
@@ -166,29 +204,12 @@ impl<'a> Tracer<'a> {
         groups
     }
 
-    fn trace_rule(&mut self, group: &[usize], call: Option<CallSite>) -> RuleTrace {
-        let first = &self.program.rules[group[0]];
-        let path = format!("{}.{}", first.package, first.name);
-        let default = self
-            .program
-            .defaults
-            .iter()
-            .find(|d| d.package == first.package && d.name == first.name)
-            .map(|d| (d.location.clone(), d.value_text.clone()));
-        let outcome = match (&call, first.kind) {
-            (Some(call), _) => {
-                let arguments: Vec<String> = (0..call.arity)
-                    .map(|index| rego_literal(&call.arguments[&index]))
-                    .collect();
-                self.rule_value(&format!("{path}({})", arguments.join(", ")))
-            }
-            (None, RuleKind::Function) => RuleOutcome::NotEvaluated,
-            (None, _) => self.rule_value(&path),
-        };
+    /// Generates the probes of every body of a rule.
+    fn plan_rule(&mut self, group: &[usize], call: Option<CallSite>) -> RulePlan {
         let mut definitions = Vec::new();
         for index in group {
             let rule = &self.program.rules[*index];
-            let prelude = match &call {
+            let prelude: Prelude = match &call {
                 Some(call) => rule
                     .params
                     .iter()
@@ -203,18 +224,56 @@ impl<'a> Tracer<'a> {
                     .collect(),
                 None => Vec::new(),
             };
+            let bodies = rule
+                .bodies
+                .iter()
+                .map(|body| self.plan_body(rule, body, &prelude))
+                .collect();
+            definitions.push((*index, prelude, bodies));
+        }
+        RulePlan {
+            group: group.to_vec(),
+            call,
+            definitions,
+        }
+    }
+
+    fn finish_rule(&mut self, plan: RulePlan) -> RuleTrace {
+        let program = self.program;
+        let first = &program.rules[plan.group[0]];
+        let path = format!("{}.{}", first.package, first.name);
+        let default = program
+            .defaults
+            .iter()
+            .find(|d| d.package == first.package && d.name == first.name)
+            .map(|d| (d.location.clone(), d.value_text.clone()));
+        let outcome = match (&plan.call, first.kind) {
+            (Some(call), _) => {
+                let arguments: Vec<String> = (0..call.arity)
+                    .map(|index| rego_literal(&call.arguments[&index]))
+                    .collect();
+                self.rule_value(&format!("{path}({})", arguments.join(", ")))
+            }
+            (None, RuleKind::Function) => RuleOutcome::NotEvaluated,
+            (None, _) => self.rule_value(&path),
+        };
+        let mut definitions = Vec::new();
+        for (index, prelude, plans) in &plan.definitions {
+            let rule = &program.rules[*index];
             let mut bodies: Vec<BodyTrace> = Vec::new();
             let mut chain_done = false;
-            for body in &rule.bodies {
+            for (body, body_plan) in rule.bodies.iter().zip(plans) {
                 let body_trace = if body.is_else && chain_done {
                     not_reached(body)
                 } else {
-                    self.trace_body(rule, body, &prelude)
+                    self.finish_body(rule, body, prelude, body_plan)
                 };
-                if matches!(body_trace.outcome, BodyOutcome::Succeeded { .. }) {
-                    chain_done = true;
-                } else if matches!(body_trace.outcome, BodyOutcome::Error { .. }) {
-                    // An error stops the whole chain in the engine too.
+                // A body that succeeds ends its `else` chain; so does an
+                // error, in the engine too.
+                if matches!(
+                    body_trace.outcome,
+                    BodyOutcome::Succeeded { .. } | BodyOutcome::Error { .. }
+                ) {
                     chain_done = true;
                 }
                 bodies.push(body_trace);
@@ -232,7 +291,7 @@ impl<'a> Tracer<'a> {
             outcome,
             default,
             definitions,
-            call: call.map(|call| FunctionCall {
+            call: plan.call.map(|call| FunctionCall {
                 location: call.location,
                 arguments: (0..call.arity)
                     .map(|index| call.arguments[&index].clone())
@@ -275,6 +334,76 @@ impl<'a> Tracer<'a> {
         }
     }
 
+    /// The value of one probe rule: from the batch evaluated for its
+    /// round, or evaluated alone.
+    fn probe(&mut self, query: &str) -> Result<Option<JsonValue>, String> {
+        if let Some(value) = self.batch.remove(query) {
+            return Ok(Some(value));
+        }
+        self.engine
+            .evaluate_in_place(query)
+            .map(|evaluation| evaluation.value().cloned())
+            .map_err(|error| error.message)
+    }
+
+    /// Evaluates every probe of a round in one query, so that rules the
+    /// probes share are evaluated once. When any probe fails, each is
+    /// evaluated alone later instead.
+    fn run_batch(&mut self, plans: &[&RulePlan]) {
+        let mut paths = Vec::new();
+        for plan in plans {
+            for (index, _, bodies) in &plan.definitions {
+                let rule = &self.program.rules[*index];
+                let package = &self.program.headers[rule.file_index].0;
+                for (body, body_plan) in rule.bodies.iter().zip(bodies) {
+                    if body_plan.added.is_err() {
+                        continue;
+                    }
+                    for statement in 0..body.statements.len() {
+                        paths.push(format!("{package}.{P}_{}_{statement}", body_plan.id));
+                    }
+                    paths.push(format!("{package}.{P}_{}_value", body_plan.id));
+                }
+            }
+        }
+        if paths.is_empty() {
+            return;
+        }
+        let query = format!(
+            "[{}]",
+            paths
+                .iter()
+                .map(|path| format!("[{path}]"))
+                .collect::<Vec<_>>()
+                .join(",\n")
+        );
+        let started = Instant::now();
+        let evaluation = match self.engine.evaluate_in_place(&query) {
+            Ok(evaluation) => evaluation,
+            Err(error) => {
+                log::debug!(
+                    "the batch of {} probes failed: {}",
+                    paths.len(),
+                    error.message
+                );
+                return;
+            }
+        };
+        log::debug!(
+            "batch of {} probes in {:.1} ms",
+            paths.len(),
+            started.elapsed().as_secs_f64() * 1000.0
+        );
+        let Some(JsonValue::Array(values)) = evaluation.value() else {
+            return;
+        };
+        for (path, value) in paths.into_iter().zip(values) {
+            if let Some(value) = value.as_array().and_then(|wrapped| wrapped.first()) {
+                self.batch.insert(path, value.clone());
+            }
+        }
+    }
+
     fn rule_value(&mut self, query: &str) -> RuleOutcome {
         match self.engine.evaluate_in_place(query) {
             Ok(evaluation) => match evaluation.value() {
@@ -304,32 +433,17 @@ impl<'a> Tracer<'a> {
             .cloned()
     }
 
-    fn trace_body(
+    /// Generates and adds the probe rules of one body, without evaluating
+    /// them, so that the engine prepares all probes in one go.
+    fn plan_body(
         &mut self,
         rule: &RuleDef,
         body: &Body,
         prelude: &[(String, BTreeSet<String>)],
-    ) -> BodyTrace {
-        if self.started.elapsed() > self.options.budget {
-            if !self.out_of_time {
-                self.out_of_time = true;
-                self.gaps.push(format!(
-                    "the trace stopped after {} ms, its time budget; later bodies are not explained",
-                    self.options.budget.as_millis()
-                ));
-            }
-            return BodyTrace {
-                outcome: BodyOutcome::Unexplained {
-                    reason: "the trace ran out of time before this body".to_string(),
-                },
-                ..not_reached(body)
-            };
-        }
+    ) -> BodyPlan {
         let globals = self.globals(rule);
         let id = self.next_id;
         self.next_id += 1;
-        let use_if = self.uses_if(rule.file_index);
-        let header = &self.program.headers[rule.file_index].1;
 
         // Variables bound after each prefix of the body.
         let mut bound: Vec<BTreeSet<String>> = Vec::new();
@@ -352,7 +466,7 @@ impl<'a> Tracer<'a> {
         }
 
         let prelude_texts: Vec<&str> = prelude.iter().map(|(text, _)| text.as_str()).collect();
-        let mut module = header.clone();
+        let mut module = String::new();
         let mut operand_lists = Vec::new();
         for (index, statement) in body.statements.iter().enumerate() {
             let before: Vec<&str> = prelude_texts
@@ -367,7 +481,6 @@ impl<'a> Tracer<'a> {
                 statement,
                 &bound[index],
                 &operands,
-                use_if,
             ));
             operand_lists.push(operands);
         }
@@ -376,25 +489,106 @@ impl<'a> Tracer<'a> {
             .copied()
             .chain(body.statements.iter().map(|s| s.text.as_str()))
             .collect();
-        let keyword = if use_if { " if" } else { "" };
         let _ = write!(
             module,
-            "\n{P}_{id}_value := {{\"n\": count({P}_s), \"v\": array.slice({P}_s, 0, {BODY_VALUES})}}{keyword} {{\n\t{P}_s := [{P}_hv |\n{}\n\t\t{P}_hv := {}\n\t]\n}}\n",
+            "\n{P}_{id}_value := {P}_values([{P}_hv |\n{}\n\t{P}_hv := {}\n])\n",
             indent(&all),
             body.value_text
         );
 
-        let package = self.program.headers[rule.file_index].0.clone();
-        let file = format!("policy-workshop-trace-{id}.rego");
-        log::trace!("probe module {file}:\n{module}");
-        if let Err(error) = self.engine.add_policy(&PolicySource::new(file, module)) {
+        BodyPlan {
+            id,
+            file_index: rule.file_index,
+            module,
+            operand_lists,
+            added: Ok(()),
+        }
+    }
+
+    /// Adds the probes of a round to the engine, one module per policy
+    /// file, or one per body when the file's module does not parse.
+    fn add_round(&mut self, plans: &mut [&mut RulePlan]) {
+        let mut files: BTreeMap<usize, Vec<&mut BodyPlan>> = BTreeMap::new();
+        for plan in plans.iter_mut() {
+            for (_, _, bodies) in &mut plan.definitions {
+                for body in bodies {
+                    files.entry(body.file_index).or_default().push(body);
+                }
+            }
+        }
+        for (file_index, mut bodies) in files {
+            let (package, header) = self.program.headers[file_index].clone();
+            if self.helped.insert(package) {
+                let file = format!("policy-workshop-trace-helpers-{file_index}.rego");
+                if let Err(error) = self
+                    .engine
+                    .add_policy(&PolicySource::new(file, format!("{header}{}", helpers())))
+                {
+                    log::warn!(
+                        "the trace's helper functions do not parse: {}",
+                        error.message
+                    );
+                }
+            }
+            let mut module = header.clone();
+            for body in &bodies {
+                module.push_str(&body.module);
+            }
+            let id = self.next_id;
+            self.next_id += 1;
+            let file = format!("policy-workshop-trace-{id}.rego");
+            log::trace!("probe module {file}:\n{module}");
+            let timer = Instant::now();
+            let length = module.len();
+            let added = self.engine.add_policy(&PolicySource::new(file, module));
+            log::debug!("added {length} bytes of probes in {:?}", timer.elapsed());
+            if added.is_ok() {
+                continue;
+            }
+            for body in &mut bodies {
+                let file = format!("policy-workshop-trace-{}.rego", body.id);
+                body.added = self
+                    .engine
+                    .add_policy(&PolicySource::new(file, format!("{header}{}", body.module)))
+                    .map_err(|error| error.message);
+            }
+        }
+    }
+
+    /// Evaluates the probes of a planned body.
+    fn finish_body(
+        &mut self,
+        rule: &RuleDef,
+        body: &Body,
+        prelude: &[(String, BTreeSet<String>)],
+        plan: &BodyPlan,
+    ) -> BodyTrace {
+        if self.started.elapsed() > self.options.budget {
+            if !self.out_of_time {
+                self.out_of_time = true;
+                self.gaps.push(format!(
+                    "the trace stopped after {} ms, its time budget; later bodies are not explained",
+                    self.options.budget.as_millis()
+                ));
+            }
             return BodyTrace {
                 outcome: BodyOutcome::Unexplained {
-                    reason: format!("the trace could not split this body: {}", error.message),
+                    reason: "the trace ran out of time before this body".to_string(),
                 },
                 ..not_reached(body)
             };
         }
+        if let Err(message) = &plan.added {
+            return BodyTrace {
+                outcome: BodyOutcome::Unexplained {
+                    reason: format!("the trace could not split this body: {message}"),
+                },
+                ..not_reached(body)
+            };
+        }
+        let id = plan.id;
+        let operand_lists = &plan.operand_lists;
+        let package = self.program.headers[rule.file_index].0.clone();
 
         let mut statements = Vec::new();
         let mut stopped = false;
@@ -404,14 +598,12 @@ impl<'a> Tracer<'a> {
                 continue;
             }
             let query = format!("{package}.{P}_{id}_{index}");
-            let trace = match self.engine.evaluate_in_place(&query) {
-                Ok(evaluation) => match evaluation.value() {
-                    Some(value) => {
-                        self.read_statement(rule, statement, value, &operand_lists[index])
-                    }
-                    None => unexplained(statement, "the probe for this statement was undefined"),
-                },
-                Err(error) => self.statement_error(rule, body, prelude, index, error.message),
+            let trace = match self.probe(&query) {
+                Ok(Some(value)) => {
+                    self.read_statement(rule, statement, &value, &operand_lists[index])
+                }
+                Ok(None) => unexplained(statement, "the probe for this statement was undefined"),
+                Err(message) => self.statement_error(rule, body, prelude, index, message),
             };
             if matches!(
                 trace.outcome,
@@ -446,9 +638,9 @@ impl<'a> Tracer<'a> {
             },
             None => {
                 let query = format!("{package}.{P}_{id}_value");
-                match self.engine.evaluate_in_place(&query) {
-                    Ok(evaluation) => {
-                        let value = evaluation.value().cloned().unwrap_or(JsonValue::Null);
+                match self.probe(&query) {
+                    Ok(value) => {
+                        let value = value.unwrap_or(JsonValue::Null);
                         let solutions = value.get("n").and_then(JsonValue::as_u64).unwrap_or(0);
                         if let Some(found) = value.get("v").and_then(JsonValue::as_array) {
                             values.clone_from(found);
@@ -466,9 +658,7 @@ impl<'a> Tracer<'a> {
                             BodyOutcome::Succeeded { solutions }
                         }
                     }
-                    Err(error) => BodyOutcome::Error {
-                        message: error.message,
-                    },
+                    Err(message) => BodyOutcome::Error { message },
                 }
             }
         };
@@ -507,7 +697,6 @@ impl<'a> Tracer<'a> {
             statement,
             &BTreeSet::new(),
             &[],
-            self.uses_if(rule.file_index),
         ));
         let package = &self.program.headers[rule.file_index].0;
         let file = format!("policy-workshop-trace-{id}.rego");
@@ -644,19 +833,6 @@ impl<'a> Tracer<'a> {
         }
         globals
     }
-
-    fn uses_if(&self, file_index: usize) -> bool {
-        if !self.options.eval.rego_v0 {
-            return true;
-        }
-        let header = &self.program.headers[file_index].1;
-        header.lines().any(|line| {
-            let line = line.trim();
-            line == "import rego.v1"
-                || line == "import future.keywords"
-                || line == "import future.keywords.if"
-        })
-    }
 }
 
 /// The paths of data a query reads, such as `data.authz.allow`.
@@ -765,9 +941,8 @@ fn statement_probe(
     statement: &Statement,
     bound: &BTreeSet<String>,
     operands: &[Operand],
-    use_if: bool,
 ) -> String {
-    let keyword = if use_if { " if" } else { "" };
+    let with = &statement.with_text;
     let mut element = String::new();
     let bindings: Vec<String> = bound
         .iter()
@@ -775,7 +950,7 @@ fn statement_probe(
         .collect();
     let _ = writeln!(
         element,
-        "\t\t{P}_h := count([1 |\n{}\n\t\t]) > 0",
+        "\t{P}_h := count([1 |\n{}\n\t]) > 0",
         statement.text
     );
     let mut operand_names = Vec::new();
@@ -783,58 +958,54 @@ fn statement_probe(
     for (index, operand) in operands.iter().enumerate() {
         let _ = writeln!(
             element,
-            "\t\t{P}_o{index} := [{P}_v | {P}_v := {}{}]",
-            operand.text, statement.with_text
+            "\t{P}_o{index} := [{P}_v | {P}_v := {}{with}]",
+            operand.text
         );
         operand_names.push(format!("{P}_o{index}"));
         let prefixes = &operand.prefixes;
+        let mut infos = Vec::new();
         if prefixes.len() > 1 {
-            let infos: Vec<String> = prefixes[..prefixes.len() - 1]
-                .iter()
-                .map(|(prefix, _)| {
-                    format!(
-                        "{{\"t\": [type_name({P}_y) | {P}_y := {prefix}{with}], \"k\": array.slice([{P}_kk | {P}_y := {prefix}{with}; is_object({P}_y); _ = {P}_y[{P}_kk]], 0, {MAX_KEYS})}}",
-                        with = statement.with_text
-                    )
-                })
-                .collect();
-            let _ = writeln!(
-                element,
-                "\t\t{P}_d{index} := [{P}_x | count({P}_o{index}) == 0; {P}_x := [{}]]",
-                infos.join(", ")
-            );
-            detail_names.push(format!("{P}_d{index}"));
-        } else {
-            detail_names.push("[]".to_string());
+            for (position, (prefix, _)) in prefixes[..prefixes.len() - 1].iter().enumerate() {
+                let _ = writeln!(
+                    element,
+                    "\t{P}_d{index}_{position} := [{P}_x | count({P}_o{index}) == 0; {P}_x := {P}_info({prefix}){with}]"
+                );
+                infos.push(format!("{P}_d{index}_{position}"));
+            }
         }
+        detail_names.push(format!("[{}]", infos.join(", ")));
     }
     let _ = writeln!(
         element,
-        "\t\t{P}_el := {{\"b\": {{{}}}, \"h\": {P}_h, \"o\": [{}], \"d\": [{}]}}",
+        "\t{P}_el := {{\"b\": {{{}}}, \"h\": {P}_h, \"o\": [{}], \"d\": [{}]}}",
         bindings.join(", "),
         operand_names.join(", "),
         detail_names.join(", ")
     );
-    let prefix = if before.is_empty() {
-        "\t\ttrue".to_string()
-    } else {
-        indent(before)
-    };
     format!(
-        "\n{name} := {{\"n\": count({P}_s), \"ok\": count([1 | {P}_e := {P}_s[_]; {P}_e.h]), \
-         \"f\": array.slice([{P}_e | {P}_e := {P}_s[_]; not {P}_e.h], 0, {EXAMPLES}), \
-         \"p\": array.slice([{P}_e | {P}_e := {P}_s[_]; {P}_e.h], 0, {EXAMPLES})}}{keyword} {{\n\
-         \t{P}_s := [{P}_el |\n{prefix}\n{element}\t]\n}}\n"
+        "\n{name} := {P}_sum([{P}_el |\n{}\n{element}])\n",
+        indent(before)
+    )
+}
+
+/// Functions every package with probes gets once.
+fn helpers() -> String {
+    format!(
+        "\n{P}_sum(s) := {{\"n\": count(s), \"ok\": count([e | e := s[_]; e.h]), \
+         \"f\": array.slice([e | e := s[_]; not e.h], 0, {EXAMPLES}), \
+         \"p\": array.slice([e | e := s[_]; e.h], 0, {EXAMPLES})}}\n\
+         {P}_values(s) := {{\"n\": count(s), \"v\": array.slice(s, 0, {BODY_VALUES})}}\n\
+         {P}_info(x) := {{\"t\": type_name(x), \"k\": array.slice([k | is_object(x); _ = x[k]], 0, {MAX_KEYS})}}\n"
     )
 }
 
 fn indent(lines: &[&str]) -> String {
     if lines.is_empty() {
-        return "\t\ttrue".to_string();
+        return "\ttrue".to_string();
     }
     lines
         .iter()
-        .map(|line| format!("\t\t{line}"))
+        .map(|line| format!("\t{line}"))
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -876,8 +1047,6 @@ fn read_example(example: &JsonValue, operands: &[Operand]) -> Example {
                 && let Some(infos) = details
                     .and_then(|details| details.get(index))
                     .and_then(JsonValue::as_array)
-                    .and_then(|wrapped| wrapped.first())
-                    .and_then(JsonValue::as_array)
             {
                 describe_missing(&mut value, operand, infos);
             }
@@ -890,27 +1059,27 @@ fn read_example(example: &JsonValue, operands: &[Operand]) -> Example {
 /// Fills in the longest defined prefix of an undefined reference, the key
 /// missing from it and the closest existing key.
 fn describe_missing(value: &mut OperandValue, operand: &Operand, infos: &[JsonValue]) {
-    let defined = infos.iter().rposition(|info| {
-        info.get("t")
-            .and_then(JsonValue::as_array)
-            .is_some_and(|t| !t.is_empty())
-    });
-    let Some(index) = defined else {
+    // One entry per prefix: empty when the prefix is undefined, else the
+    // prefix's type and keys.
+    let Some((index, info)) = infos.iter().enumerate().rev().find_map(|(index, info)| {
+        info.as_array()
+            .and_then(|wrapped| wrapped.first())
+            .map(|info| (index, info))
+    }) else {
         return;
     };
     let (prefix, key) = &operand.prefixes[index];
     value.defined_prefix = Some(prefix.clone());
     value.missing_key.clone_from(key);
-    let type_name = infos[index]
+    let type_name = info
         .get("t")
-        .and_then(|t| t.get(0))
         .and_then(JsonValue::as_str)
         .unwrap_or_default();
     if type_name != "object" {
         value.prefix_type = Some(type_name.to_string());
         return;
     }
-    let keys: Vec<String> = infos[index]
+    let keys: Vec<String> = info
         .get("k")
         .and_then(JsonValue::as_array)
         .map(|keys| {

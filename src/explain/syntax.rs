@@ -595,7 +595,9 @@ fn statement(lines: &LineIndex, file: &str, stmt: &LiteralStmt) -> Statement {
         }
         let mut entry = operand(&argument);
         entry.argument_of = Some((function, index, arity));
-        operands.push(entry);
+        if is_balanced(&entry.text) {
+            operands.push(entry);
+        }
     }
     Statement {
         location: lines.location(file, &stmt.span),
@@ -631,7 +633,7 @@ fn top_operands(expr: &Expr, operands: &mut Vec<Operand>) {
         Expr::Call { .. } => operands.push(operand(expr)),
         _ => operands.push(operand(expr)),
     }
-    operands.retain(|o| !o.text.is_empty());
+    operands.retain(|o| !o.text.is_empty() && is_balanced(&o.text));
     let mut seen = BTreeSet::new();
     operands.retain(|o| seen.insert(o.text.clone()));
 }
@@ -695,31 +697,13 @@ fn reference_prefixes(expr: &Expr) -> Vec<(String, Option<String>)> {
 }
 
 /// Variables in an expression, not counting those local to nested
-/// comprehensions.
+/// comprehensions nor the names of called functions.
 fn collect_vars(expr: &Expr, vars: &mut BTreeSet<String>) {
-    walk_expr(expr, &mut |expr| match expr {
-        Expr::Var { span, .. } => {
-            vars.insert(text_of(span).to_string());
-        }
-        Expr::Call { fcn, .. } => {
-            // The function name is not a variable; its arguments are
-            // walked by `walk_expr`.
-            let _ = fcn;
-        }
-        _ => {}
-    });
-    // Function names in call position are not variables.
-    let mut functions = BTreeSet::new();
-    walk_expr(expr, &mut |expr| {
-        if let Expr::Call { fcn, .. } = expr
-            && let Expr::Var { span, .. } = fcn.as_ref()
-        {
-            functions.insert(text_of(span).to_string());
+    walk(expr, false, &mut |expr| {
+        if let Expr::Var { span, .. } = expr {
+            vars.insert(text_of(span));
         }
     });
-    for function in functions {
-        vars.remove(&function);
-    }
 }
 
 /// Names that may refer to rules: variables, and references rooted at a
@@ -758,6 +742,14 @@ fn collect_calls(expr: &Expr, calls: &mut Vec<(String, usize, usize, Ref<Expr>)>
 /// Visits an expression and its sub-expressions, not entering
 /// comprehensions' bodies.
 fn walk_expr(expr: &Expr, visit: &mut dyn FnMut(&Expr)) {
+    walk(expr, true, visit);
+}
+
+/// Visits an expression and its sub-expressions, not entering
+/// comprehensions' bodies, and entering the function of a call only when
+/// `functions` is set.
+fn walk(expr: &Expr, functions: bool, visit: &mut dyn FnMut(&Expr)) {
+    let walk_expr = |expr: &Expr, visit: &mut dyn FnMut(&Expr)| walk(expr, functions, visit);
     visit(expr);
     match expr {
         Expr::Array { items, .. } | Expr::Set { items, .. } => {
@@ -772,7 +764,9 @@ fn walk_expr(expr: &Expr, visit: &mut dyn FnMut(&Expr)) {
             }
         }
         Expr::Call { fcn, params, .. } => {
-            walk_expr(fcn, visit);
+            if functions {
+                walk_expr(fcn, visit);
+            }
             for param in params {
                 walk_expr(param, visit);
             }
@@ -896,4 +890,41 @@ fn string_state(text: &str) -> Option<char> {
         }
     }
     open
+}
+
+/// True when brackets and quotes in `text` pair up. Some of regorus's spans
+/// of object literals start at their last field; such text is not used.
+fn is_balanced(text: &str) -> bool {
+    let mut stack = Vec::new();
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' | '`' => {
+                let quote = c;
+                loop {
+                    match chars.next() {
+                        None => return false,
+                        Some('\\') if quote == '"' => {
+                            chars.next();
+                        }
+                        Some(next) if next == quote => break,
+                        Some(_) => {}
+                    }
+                }
+            }
+            '(' | '[' | '{' => stack.push(c),
+            ')' | ']' | '}' => {
+                let open = match c {
+                    ')' => '(',
+                    ']' => '[',
+                    _ => '{',
+                };
+                if stack.pop() != Some(open) {
+                    return false;
+                }
+            }
+            _ => {}
+        }
+    }
+    stack.is_empty()
 }

@@ -311,11 +311,15 @@ pub fn why(rule: &RuleTrace) -> String {
                         )
                     })
                     .collect();
-                let mut text = format!(
-                    "{name} has {members} value{}: {} succeeded.",
-                    plural(members as u64),
-                    sources.join(", ")
-                );
+                let mut text = if sources.is_empty() {
+                    format!("{name} has {members} value{}.", plural(members as u64))
+                } else {
+                    format!(
+                        "{name} has {members} value{}: {} succeeded.",
+                        plural(members as u64),
+                        sources.join(", ")
+                    )
+                };
                 if succeeded.len() < total {
                     let _ = write!(text, " Also, {}.", failures(rule));
                 }
