@@ -118,6 +118,8 @@ fn tests_panel_runs_tests() {
         .with_size(egui::vec2(1400.0, 900.0))
         .with_max_steps(64)
         .build_ui_state(|ui, app: &mut PolicyWorkshopApp| app.ui(ui), app);
+    step_until(&mut harness, |h| shows_text(h, "Tests 1/2"));
+    harness.get_by_label("Tests 1/2").click();
     step_until(&mut harness, |h| shows_text(h, "PASS 1/2"));
     assert!(shows_text(&harness, "FAIL 1"));
     assert!(shows_text(&harness, "test_wrong"));
@@ -126,4 +128,44 @@ fn tests_panel_runs_tests() {
     step_until(&mut harness, |h| {
         shows_text(h, "of lines covered (per line)")
     });
+}
+
+#[test]
+fn trace_and_overlay_follow_an_input_edit() {
+    use policy_workshop::explain::StatementOutcome;
+
+    let mut harness = harness("{\"user\": {\"role\": \"guest\"}}");
+    let before = "allow is false (its default, line 3) because the body at line 5 stopped \
+                  at line 5, `input.user.role == \"admin\"`, where input.user.role is \"guest\".";
+    step_until(&mut harness, |h| shows_text(h, before));
+    let marks = harness.state().trace.statement_marks("policy.rego");
+    assert_eq!(marks.len(), 1);
+    assert_eq!((marks[0].first_line, marks[0].kind), (5, StatementOutcome::Failed));
+    assert!(marks[0].detail.contains("input.user.role is \"guest\""), "{}", marks[0].detail);
+    // The failing statement is listed under the Failures filter.
+    assert!(shows_text(&harness, "input.user.role == \"admin\""));
+
+    harness.get_by_label("Input").focus();
+    harness.step();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness.step();
+    harness
+        .get_by_label("Input")
+        .type_text("{\"user\": {\"rol\": \"admin\"}}");
+    step_until(&mut harness, |h| {
+        shows_text(h, "input.user has no key \"role\" (did you mean \"rol\"?)")
+    });
+
+    harness.get_by_label("Input").focus();
+    harness.step();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness.step();
+    harness
+        .get_by_label("Input")
+        .type_text("{\"user\": {\"role\": \"admin\"}}");
+    step_until(&mut harness, |h| {
+        shows_text(h, "allow is true because the body at line 5 succeeded.")
+    });
+    let marks = harness.state().trace.statement_marks("policy.rego");
+    assert_eq!(marks[0].kind, StatementOutcome::Succeeded);
 }

@@ -121,10 +121,12 @@ fn every_rule_outcome_in_the_trace_agrees_with_evaluation() {
             checked_rules += 1;
             let own = value_of(&eval(&args, input.as_ref(), path, false));
             let outcome = &rule["outcome"];
-            let traced = match outcome["status"].as_str() {
-                Some("defined") => Some(outcome["value"].clone()),
-                Some("undefined") => None,
-                _ => Some(json!({"error": true})),
+            let traced = if let Some(value) = outcome.get("defined") {
+                Some(value.clone())
+            } else if outcome == "undefined" {
+                None
+            } else {
+                Some(json!({"error": true}))
             };
             if traced.as_ref().map(sorted) != own.as_ref().map(sorted) {
                 problems.push(format!("{name}: {path}: trace {traced:?}, eval {own:?}"));
@@ -145,7 +147,7 @@ fn every_rule_outcome_in_the_trace_agrees_with_evaluation() {
             checked_bodies += bodies.len();
             let succeeded: Vec<&&Value> = bodies
                 .iter()
-                .filter(|b| b["outcome"]["status"] == "succeeded")
+                .filter(|b| b["outcome"].get("succeeded").is_some())
                 .collect();
             let produced: Vec<Value> = succeeded
                 .iter()
@@ -180,7 +182,7 @@ fn every_rule_outcome_in_the_trace_agrees_with_evaluation() {
                 _ => {}
             }
             for body in &bodies {
-                if body["outcome"]["status"] == "unexplained" {
+                if body["outcome"].get("unexplained").is_some() {
                     problems.push(format!("{name}: {path}: a body is unexplained: {body}"));
                 }
             }

@@ -33,6 +33,7 @@ fn request(revision: u64, policy: &str, input: Option<&str>, query: &str) -> Eva
         options: Default::default(),
         run_tests: false,
         coverage: false,
+        trace: false,
     }
 }
 

@@ -177,6 +177,15 @@ impl PreparedEngine {
         self.engine.set_input(input);
     }
 
+    /// Changes the wall-clock limit of later evaluations.
+    pub fn set_time_limit(&mut self, limit: Duration) {
+        self.engine
+            .set_execution_timer_config(ExecutionTimerConfig {
+                limit: limit.max(Duration::from_millis(1)),
+                check_interval: NonZeroU32::MIN,
+            });
+    }
+
     /// Adds one more policy to this engine, as the trace does with its
     /// probe rules.
     pub fn add_policy(&mut self, policy: &PolicySource) -> Result<(), EngineError> {

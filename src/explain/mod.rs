@@ -65,7 +65,7 @@ pub fn explain(
             "{file} is not traced: it does not parse ({message})"
         ));
     }
-    trace.elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    trace.elapsed_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
     trace
 }
 

@@ -17,13 +17,16 @@ pub struct Trace {
     pub notes: Vec<Note>,
     /// Parts of the policy the trace could not cover, in plain words.
     pub gaps: Vec<String>,
-    /// Milliseconds spent building the trace.
-    pub elapsed_ms: f64,
+    /// Microseconds spent building the trace. An integer: floating-point
+    /// numbers do not survive the worker's pipe with exact JSON numbers.
+    pub elapsed_us: u64,
 }
 
-/// What a rule produced.
+/// What a rule produced. Enums in the trace are tagged externally, as
+/// `{"defined": value}`: serde_json's exact numbers do not survive the
+/// buffering that internally tagged enums need.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "status", content = "value")]
+#[serde(rename_all = "snake_case")]
 pub enum RuleOutcome {
     /// The rule's value, a set's or object's members included.
     Defined(JsonValue),
@@ -68,7 +71,7 @@ pub struct DefinitionTrace {
 
 /// What happened to one body.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "status")]
+#[serde(rename_all = "snake_case")]
 pub enum BodyOutcome {
     /// The body held, `solutions` times (more than one when it iterates).
     Succeeded { solutions: u64 },

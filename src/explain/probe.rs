@@ -140,7 +140,7 @@ impl<'a> Tracer<'a> {
             rules: rules.into_iter().flatten().collect(),
             notes: Vec::new(),
             gaps: self.gaps,
-            elapsed_ms: 0.0,
+            elapsed_us: 0,
         }
     }
 
@@ -334,6 +334,17 @@ impl<'a> Tracer<'a> {
         }
     }
 
+    /// Evaluates a query on the probing engine within what is left of the
+    /// trace's time budget.
+    fn eval(
+        &mut self,
+        query: &str,
+    ) -> Result<crate::engine::Evaluation, crate::engine::EngineError> {
+        let left = self.options.budget.saturating_sub(self.started.elapsed());
+        self.engine.set_time_limit(left);
+        self.engine.evaluate_in_place(query)
+    }
+
     /// The value of one probe rule: from the batch evaluated for its
     /// round, or evaluated alone.
     fn probe(&mut self, query: &str) -> Result<Option<JsonValue>, String> {
@@ -378,7 +389,7 @@ impl<'a> Tracer<'a> {
                 .join(",\n")
         );
         let started = Instant::now();
-        let evaluation = match self.engine.evaluate_in_place(&query) {
+        let evaluation = match self.eval(&query) {
             Ok(evaluation) => evaluation,
             Err(error) => {
                 log::debug!(
@@ -405,7 +416,7 @@ impl<'a> Tracer<'a> {
     }
 
     fn rule_value(&mut self, query: &str) -> RuleOutcome {
-        match self.engine.evaluate_in_place(query) {
+        match self.eval(query) {
             Ok(evaluation) => match evaluation.value() {
                 Some(value) => RuleOutcome::Defined(value.clone()),
                 None => RuleOutcome::Undefined,
@@ -704,7 +715,7 @@ impl<'a> Tracer<'a> {
             .engine
             .add_policy(&PolicySource::new(file, module))
             .is_ok()
-            && let Ok(evaluation) = self.engine.evaluate_in_place(&format!("{package}.{name}"))
+            && let Ok(evaluation) = self.eval(&format!("{package}.{name}"))
             && let Some(value) = evaluation.value()
         {
             let mut trace = self.read_statement(rule, statement, value, &[]);
@@ -714,7 +725,13 @@ impl<'a> Tracer<'a> {
             return trace;
         }
         let mut trace = statement_not_reached(statement);
-        if is_probe_problem(&message) {
+        if self.started.elapsed() >= self.options.budget {
+            trace.outcome = StatementOutcome::Unexplained;
+            trace.error = Some(format!(
+                "the trace ran out of its {} ms before this statement",
+                self.options.budget.as_millis()
+            ));
+        } else if is_probe_problem(&message) {
             trace.outcome = StatementOutcome::Unexplained;
             trace.error = Some(format!(
                 "the trace cannot evaluate this statement on its own: {message}"

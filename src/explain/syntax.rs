@@ -68,7 +68,7 @@ pub(crate) struct Operand {
 
 /// What kind of statement this is, for the plain-language sentences.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case", tag = "kind")]
+#[serde(rename_all = "snake_case")]
 pub enum StatementKind {
     /// A comparison, call or reference that must be true and defined.
     Expression,

@@ -305,3 +305,16 @@ fn edit_distance_and_closest_key() {
     assert_eq!(closest_key("Request", &keys), Some("request"));
     assert_eq!(closest_key("zzzzzz", &keys), None);
 }
+
+#[test]
+fn a_trace_survives_the_trip_through_json() {
+    let policy = "package p\n\ndefault allow := false\n\nallow if {\n\tsome n in input.numbers\n\tn > 10.5\n}\n\nevery_small if {\n\tevery n in input.numbers {\n\t\tn < 100\n\t}\n}\n";
+    let trace = trace(
+        policy,
+        json!({"numbers": [1, 2.5, 12345678901234567890u64]}),
+        "data.p",
+    );
+    let text = serde_json::to_string(&trace).expect("serializes");
+    let back: Trace = serde_json::from_str(&text).expect("deserializes");
+    assert_eq!(back, trace);
+}

@@ -9,6 +9,8 @@ use super::model::*;
 
 /// Longest value shown inline, in characters.
 const MAX_VALUE_CHARS: usize = 120;
+/// Longest value of a binding shown inline, in characters.
+const MAX_BINDING_CHARS: usize = 60;
 
 /// What `eval --explain` prints, with the mode names of `opa eval --explain`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -128,12 +130,16 @@ pub fn example_phrases(example: &Example) -> Vec<String> {
         .collect()
 }
 
-/// The bindings of an example: `c = {"name": "nginx"}`.
+/// The bindings of an example: `c = {"name": "nginx"}`, each value cut
+/// shorter than operand values, as they are context.
 pub fn bindings_phrase(example: &Example) -> String {
     example
         .bindings
         .iter()
-        .map(|(name, value)| format!("{name} = {}", value_text(value)))
+        .map(|(name, value)| {
+            let text = serde_json::to_string(value).unwrap_or_default();
+            format!("{name} = {}", shorten(&text, MAX_BINDING_CHARS))
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }

@@ -9,6 +9,7 @@ use egui::Ui;
 use super::code_editor::LineMark;
 use super::highlight::Highlighter;
 use super::tests_panel::{self, TestsState};
+use super::trace_panel::{self, TraceState};
 use super::{document_panel, menu_bar, policy_panel, result_panel, status_bar};
 use crate::engine::{Evaluation, package_query};
 use crate::worker::protocol::Stage;
@@ -68,6 +69,14 @@ pub struct ResultState {
     pub progress: Option<String>,
 }
 
+/// The panels that share the space under the policy editor.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum BottomTab {
+    #[default]
+    Trace,
+    Tests,
+}
+
 /// Documents edited since the last request; only these are sent.
 #[derive(Clone, Copy, Debug)]
 struct Changed {
@@ -96,6 +105,11 @@ pub struct PolicyWorkshopApp {
     pub active_input: usize,
     pub result: ResultState,
     pub tests: TestsState,
+    pub trace: TraceState,
+    /// The panel under the editor.
+    pub bottom_tab: BottomTab,
+    /// The cursor's file and line in the last frame, to notice moves.
+    cursor: Option<(usize, usize)>,
     samples: Vec<Sample>,
     highlighter: Highlighter,
     supervisor: Supervisor,
@@ -141,6 +155,9 @@ impl PolicyWorkshopApp {
             active_input: 0,
             result: ResultState::default(),
             tests: TestsState::default(),
+            trace: TraceState::default(),
+            bottom_tab: BottomTab::default(),
+            cursor: None,
             samples,
             highlighter: Highlighter::with_background({
                 let repaint = ctx.clone();
@@ -189,9 +206,9 @@ impl PolicyWorkshopApp {
         egui::CentralPanel::default().show(ui, |ui| {
             egui::Panel::bottom("tests")
                 .resizable(true)
-                .default_size(ui.available_height() * 0.34)
-                .size_range(180.0..=ui.available_height() * 0.7)
-                .show(ui, |ui| tests_panel::ui(ui, &mut self.tests, &mut actions));
+                .default_size(ui.available_height() * 0.40)
+                .size_range(180.0..=ui.available_height() * 0.75)
+                .show(ui, |ui| self.bottom_ui(ui, &mut actions));
             egui::CentralPanel::default().show(ui, |ui| {
                 let jump = self.take_jump(|pane| matches!(pane, Pane::Policy(_)));
                 let coverage = match (&self.tests.last, self.tests.show_coverage) {
@@ -202,15 +219,28 @@ impl PolicyWorkshopApp {
                     Some(EvalFailure::Engine(error)) => error.location.as_ref(),
                     _ => None,
                 };
-                edited.policies = policy_panel::ui(
+                let file = self
+                    .workspace
+                    .policies
+                    .get(self.active_policy)
+                    .map(|p| p.path.clone())
+                    .unwrap_or_default();
+                let statements = self.trace.statement_marks(&file);
+                let output = policy_panel::ui(
                     ui,
                     &mut self.workspace.policies,
                     self.active_policy,
-                    policy_panel::Marks { error, coverage },
+                    policy_panel::Marks {
+                        error,
+                        coverage,
+                        statements: &statements,
+                    },
                     &mut self.highlighter,
                     jump,
                     &mut actions,
                 );
+                edited.policies = output.changed;
+                self.follow_cursor(&file, output.cursor_line);
             });
         });
 
@@ -285,6 +315,53 @@ impl PolicyWorkshopApp {
             );
         });
         query_edited
+    }
+
+    /// Draws the Trace and Tests tabs under the editor.
+    fn bottom_ui(&mut self, ui: &mut Ui, actions: &mut Vec<Action>) {
+        ui.horizontal(|ui| {
+            let tests = match &self.tests.last {
+                Some(Ok(run)) if !run.results.is_empty() => {
+                    let passed = run
+                        .results
+                        .iter()
+                        .filter(|r| r.outcome == crate::testing::TestOutcome::Pass)
+                        .count();
+                    format!("Tests {passed}/{}", run.results.len())
+                }
+                _ => "Tests".to_string(),
+            };
+            for (tab, label) in [
+                (BottomTab::Trace, "Trace".to_string()),
+                (BottomTab::Tests, tests),
+            ] {
+                let text = egui::RichText::new(label).strong();
+                if ui.selectable_label(self.bottom_tab == tab, text).clicked() {
+                    self.bottom_tab = tab;
+                }
+            }
+        });
+        ui.separator();
+        match self.bottom_tab {
+            BottomTab::Trace => {
+                let stale = self.result.failure.is_some();
+                trace_panel::ui(ui, &mut self.trace, stale, actions);
+            }
+            BottomTab::Tests => tests_panel::ui(ui, &mut self.tests, actions),
+        }
+    }
+
+    /// Selects the rule under the cursor when the cursor moves to another
+    /// line of the policy.
+    fn follow_cursor(&mut self, file: &str, line: Option<usize>) {
+        let current = line.map(|line| (self.active_policy, line));
+        if current == self.cursor {
+            return;
+        }
+        self.cursor = current;
+        if let Some((_, line)) = current {
+            self.trace.select_at(file, line as u32);
+        }
     }
 
     fn notice_bar(&mut self, ui: &mut Ui) {
@@ -424,6 +501,7 @@ impl PolicyWorkshopApp {
             options: self.workspace.options.clone(),
             run_tests: true,
             coverage: self.tests.show_coverage,
+            trace: true,
         });
         self.sent_revision = self.revision;
         self.result.pending = true;
@@ -466,6 +544,9 @@ impl PolicyWorkshopApp {
         if let Some(tests) = reply.tests {
             self.tests.last = Some(tests);
         }
+        if let Some(trace) = reply.trace {
+            self.trace.last = Some((reply.revision, trace));
+        }
         match reply.outcome {
             Ok(evaluation) => {
                 self.result.last_good = Some((reply.revision, evaluation));
@@ -497,7 +578,7 @@ fn progress_message(stage: Stage, bytes: Option<usize>) -> Option<String> {
     match stage {
         Stage::LoadingInput => Some(format!("Loading the input{size}…")),
         Stage::LoadingData => Some(format!("Loading the data{size}…")),
-        Stage::Evaluating => None,
+        Stage::Evaluating | Stage::Tracing => None,
     }
 }
 

@@ -7,6 +7,8 @@ use egui::text::{CCursor, CCursorRange, LayoutJob};
 use egui::{Color32, FontId, Key, Modifiers, TextBuffer, TextEdit, TextStyle, Ui};
 
 use super::highlight::{Decoration, Highlighter, Language, char_range, line_range};
+use super::trace_panel::outcome_color;
+use crate::explain::StatementOutcome;
 
 /// Spaces a Tab key press inserts.
 const TAB_SPACES: &str = "    ";
@@ -16,6 +18,37 @@ const TAB_SPACES: &str = "    ";
 pub struct LineMark {
     pub line: usize,
     pub column: Option<usize>,
+}
+
+/// A statement of the rule selected in the trace, marked in the editor
+/// with its outcome; hovering its lines shows `detail`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StatementMark {
+    /// 1-based lines the statement spans.
+    pub first_line: usize,
+    pub last_line: usize,
+    pub kind: StatementOutcome,
+    pub detail: String,
+}
+
+/// Background tint of a statement's lines by outcome.
+fn statement_background(kind: StatementOutcome, dark_mode: bool) -> Color32 {
+    match (kind, dark_mode) {
+        (StatementOutcome::Succeeded, false) => Color32::from_rgb(226, 244, 228),
+        (StatementOutcome::Succeeded, true) => Color32::from_rgb(28, 58, 36),
+        (StatementOutcome::Failed | StatementOutcome::Error, false) => {
+            Color32::from_rgb(253, 222, 222)
+        }
+        (StatementOutcome::Failed | StatementOutcome::Error, true) => Color32::from_rgb(80, 30, 30),
+        (StatementOutcome::Partly, false) => Color32::from_rgb(253, 238, 208),
+        (StatementOutcome::Partly, true) => Color32::from_rgb(75, 56, 20),
+        (StatementOutcome::NotReached | StatementOutcome::Unexplained, false) => {
+            Color32::from_gray(236)
+        }
+        (StatementOutcome::NotReached | StatementOutcome::Unexplained, true) => {
+            Color32::from_gray(48)
+        }
+    }
 }
 
 /// Colours for error marks that read on both light and dark themes.
@@ -42,6 +75,7 @@ pub struct CodeEditor<'a> {
     jump_to: Option<LineMark>,
     /// Lines the tests ran and did not run, 1-based.
     coverage: Option<(&'a BTreeSet<u32>, &'a BTreeSet<u32>)>,
+    statements: &'a [StatementMark],
 }
 
 impl<'a> CodeEditor<'a> {
@@ -55,7 +89,14 @@ impl<'a> CodeEditor<'a> {
             error: None,
             jump_to: None,
             coverage: None,
+            statements: &[],
         }
+    }
+
+    /// Marks the statements of the rule selected in the trace.
+    pub fn statements(mut self, marks: &'a [StatementMark]) -> Self {
+        self.statements = marks;
+        self
     }
 
     /// Marks an error at this line and column.
@@ -125,6 +166,26 @@ impl<'a> CodeEditor<'a> {
                         .min_size(egui::vec2(0.0, fill_height - 4.0))
                         .layouter(&mut layouter)
                         .show(ui);
+                    if let Some(pointer) = output.response.response.hover_pos()
+                        && !self.statements.is_empty()
+                    {
+                        let cursor = output.galley.cursor_from_pos(pointer - output.galley_pos);
+                        let line = line_of_char(text, cursor.index.0);
+                        if let Some(mark) = self
+                            .statements
+                            .iter()
+                            .find(|m| (m.first_line..=m.last_line).contains(&line))
+                        {
+                            let detail = mark.detail.clone();
+                            output
+                                .response
+                                .response
+                                .clone()
+                                .on_hover_ui_at_pointer(|ui| {
+                                    ui.label(detail);
+                                });
+                        }
+                    }
                     if self.jump_to.is_some()
                         && let Some(range) = output.cursor_range
                     {
@@ -153,12 +214,38 @@ impl<'a> CodeEditor<'a> {
             viewport.min.x,
             viewport.min.y - scroll.state.unclamped_offset().y,
         );
+        for mark in self.statements {
+            let color = outcome_color(mark.kind, dark_mode);
+            let rows = &gutter.rows;
+            let (Some(first), Some(last)) = (
+                rows.get(mark.first_line.saturating_sub(1)),
+                rows.get(mark.last_line.saturating_sub(1)),
+            ) else {
+                continue;
+            };
+            let bar = egui::Rect::from_min_max(
+                egui::pos2(gutter_rect.min.x, top.y + first.rect().min.y + 1.0),
+                egui::pos2(gutter_rect.min.x + 4.0, top.y + last.rect().max.y - 1.0),
+            );
+            painter.rect_filled(bar, 1.0, color);
+        }
         painter.galley(top, gutter, ui.visuals().text_color());
         scroll.inner
     }
 
     fn decorations(&self, text: &str, dark_mode: bool) -> Vec<Decoration> {
         let mut decorations = self.coverage_decorations(text, dark_mode);
+        for mark in self.statements {
+            for line in mark.first_line..=mark.last_line {
+                if let Some(range) = line_range(text, line) {
+                    decorations.push(Decoration {
+                        range,
+                        background: Some(statement_background(mark.kind, dark_mode)),
+                        underline: None,
+                    });
+                }
+            }
+        }
         let Some(mark) = &self.error else {
             return decorations;
         };
@@ -294,4 +381,18 @@ fn move_cursor(ui: &Ui, edit_id: egui::Id, text: &str, target: &LineMark) {
         .set_char_range(Some(CCursorRange::one(CCursor::new(index))));
     state.store(ui.ctx(), edit_id);
     ui.memory_mut(|memory| memory.request_focus(edit_id));
+}
+
+/// The 1-based line of the character at `index`.
+fn line_of_char(text: &str, index: usize) -> usize {
+    text.chars().take(index).filter(|c| *c == '\n').count() + 1
+}
+
+/// The 1-based line of the cursor of the editor made with `id_salt` in
+/// `ui`, when it has one.
+pub fn cursor_line(ui: &Ui, id_salt: &str, text: &str) -> Option<usize> {
+    let edit_id = ui.make_persistent_id(id_salt);
+    let state = TextEdit::load_state(ui.ctx(), edit_id)?;
+    let range = state.cursor.char_range()?;
+    Some(line_of_char(text, range.primary.index.0))
 }

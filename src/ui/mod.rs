@@ -10,6 +10,7 @@ pub mod policy_panel;
 pub mod result_panel;
 pub mod status_bar;
 pub mod tests_panel;
+pub mod trace_panel;
 
 use std::path::Path;
 use std::process::ExitCode;

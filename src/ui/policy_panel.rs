@@ -3,7 +3,7 @@
 use egui::Ui;
 
 use super::app::Action;
-use super::code_editor::{CodeEditor, LineMark};
+use super::code_editor::{CodeEditor, LineMark, StatementMark, cursor_line};
 use super::highlight::{Highlighter, Language};
 use crate::engine::{PolicySource, SourceLocation};
 use crate::testing::Coverage;
@@ -14,10 +14,20 @@ use crate::testing::Coverage;
 pub struct Marks<'a> {
     pub error: Option<&'a SourceLocation>,
     pub coverage: Option<&'a Coverage>,
+    /// The trace of the selected rule, for the active file.
+    pub statements: &'a [StatementMark],
 }
 
-/// Draws the file tabs and the editor of the active file; returns true
-/// after an edit.
+/// What the policy panel reports after a frame.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PolicyOutput {
+    /// True after an edit.
+    pub changed: bool,
+    /// The 1-based line of the cursor in the active file.
+    pub cursor_line: Option<usize>,
+}
+
+/// Draws the file tabs and the editor of the active file.
 pub fn ui(
     ui: &mut Ui,
     policies: &mut [PolicySource],
@@ -26,10 +36,11 @@ pub fn ui(
     highlighter: &mut Highlighter,
     jump: Option<LineMark>,
     actions: &mut Vec<Action>,
-) -> bool {
+) -> PolicyOutput {
     let Marks {
         error: error_location,
         coverage,
+        statements,
     } = marks;
     let label = ui.horizontal(|ui| {
         let label = ui.strong("Policy");
@@ -59,7 +70,7 @@ pub fn ui(
 
     let Some(policy) = policies.get_mut(active) else {
         ui.label("No policy file is open.");
-        return false;
+        return PolicyOutput::default();
     };
     let error = error_location
         .filter(|l| l.file == policy.path)
@@ -73,7 +84,11 @@ pub fn ui(
     let editor = CodeEditor::new("policy_editor", Language::Rego, label.inner.id)
         .error(error)
         .coverage(lines)
+        .statements(statements)
         .jump_to(jump);
     let response = editor.show(ui, &mut policy.text, highlighter);
-    response.changed()
+    PolicyOutput {
+        changed: response.changed(),
+        cursor_line: cursor_line(ui, "policy_editor", &policy.text),
+    }
 }

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::engine::{EngineError, EvalOptions, Evaluation, PolicySource};
+use crate::explain::Trace;
 use crate::testing::TestRun;
 use crate::workspace::document::DocumentError;
 
@@ -27,6 +28,9 @@ pub struct EvalRequest {
     pub run_tests: bool,
     #[serde(default)]
     pub coverage: bool,
+    /// Also build the evaluation trace of the query.
+    #[serde(default)]
+    pub trace: bool,
 }
 
 /// The stage a worker reports before a slow step.
@@ -39,6 +43,9 @@ pub enum Stage {
     LoadingData,
     /// Documents are loaded and the engine runs; the deadline starts here.
     Evaluating,
+    /// The result is ready and the trace is being built; the deadline
+    /// starts again.
+    Tracing,
 }
 
 /// One line the worker writes.
@@ -78,4 +85,8 @@ pub struct EvalReply {
     /// policies could not be loaded for it.
     #[serde(default)]
     pub tests: Option<Result<TestRun, EngineError>>,
+    /// The trace of the query, when the request asked for one and the
+    /// query was evaluated.
+    #[serde(default)]
+    pub trace: Option<Trace>,
 }

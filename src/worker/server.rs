@@ -14,6 +14,7 @@ use crate::engine::{
     EngineError, EngineValue, EvalOptions, Evaluation, PolicySource, PreparedEngine,
     to_engine_value,
 };
+use crate::explain::{ExplainOptions, Trace, explain};
 use crate::testing::{TestOptions, TestRun, run_tests};
 use crate::workspace::document::{DocumentError, parse_document};
 
@@ -22,6 +23,10 @@ use crate::workspace::document::{DocumentError, parse_document};
 /// needs far more than the default 8 MiB. Pages are only committed when
 /// touched.
 pub const EVAL_STACK_BYTES: usize = 1 << 30;
+
+/// Time a trace may take; the supervisor's deadline restarts when tracing
+/// starts, and this stays well inside it.
+pub const TRACE_BUDGET: std::time::Duration = std::time::Duration::from_millis(1000);
 
 /// Documents larger than this get a progress message before parsing.
 const PROGRESS_BYTES: usize = 1 << 20;
@@ -164,6 +169,17 @@ impl WorkerState {
             bytes: None,
         })?;
         let outcome = self.evaluate(&request.query, &request.options);
+        let trace = match (&outcome, request.trace) {
+            (Ok(evaluation), true) => {
+                progress(WireReply::Progress {
+                    revision,
+                    stage: Stage::Tracing,
+                    bytes: None,
+                })?;
+                self.trace(&request.query, &request.options, &evaluation.prints)
+            }
+            _ => None,
+        };
         let tests = request
             .run_tests
             .then(|| self.run_tests(&request.options, request.coverage));
@@ -172,6 +188,7 @@ impl WorkerState {
             outcome,
             parsed,
             tests,
+            trace,
         })
     }
 
@@ -199,6 +216,27 @@ impl WorkerState {
 }
 
 impl WorkerState {
+    /// Builds the trace of `query` on the engine prepared for the last
+    /// evaluation, within [`TRACE_BUDGET`].
+    fn trace(&self, query: &str, options: &EvalOptions, prints: &[String]) -> Option<Trace> {
+        let (_, Ok(prepared)) = self.engine.as_ref()? else {
+            return None;
+        };
+        let input = self.input.1.as_ref().ok()?.as_ref();
+        let options = ExplainOptions {
+            eval: options.clone(),
+            budget: TRACE_BUDGET,
+        };
+        Some(explain(
+            prepared,
+            &self.policies,
+            input,
+            query,
+            prints,
+            &options,
+        ))
+    }
+
     fn run_tests(&self, options: &EvalOptions, coverage: bool) -> Result<TestRun, EngineError> {
         let data = match &self.data.1 {
             Ok(data) => data.clone(),
@@ -268,6 +306,7 @@ mod tests {
             options: EvalOptions::default(),
             run_tests: false,
             coverage: false,
+            trace: true,
         };
         serde_json::to_string(&request).unwrap()
     }
@@ -297,6 +336,40 @@ mod tests {
         assert!(replies[1].parsed.is_empty());
         let value = replies[1].outcome.as_ref().unwrap().value().cloned();
         assert_eq!(value, Some(serde_json::json!(true)));
+        // The trace crosses the pipe too, and agrees with the result.
+        let trace = replies[1].trace.as_ref().expect("a trace was asked for");
+        assert_eq!(trace.rules[0].name, "allow");
+        assert_eq!(
+            trace.rules[0].outcome,
+            crate::explain::RuleOutcome::Defined(serde_json::json!(true))
+        );
+    }
+
+    #[test]
+    fn trace_with_fractions_crosses_the_pipe() {
+        let request = EvalRequest {
+            revision: 1,
+            policies: Some(vec![PolicySource::new(
+                "p.rego",
+                "package p\n\nratio := input.a / 4 if input.a > 0.5\n",
+            )]),
+            input: Some(r#"{"a": 2.5}"#.to_string()),
+            data: None,
+            query: "data.p.ratio".to_string(),
+            options: EvalOptions::default(),
+            run_tests: false,
+            coverage: false,
+            trace: true,
+        };
+        let script = format!("{}\n", serde_json::to_string(&request).unwrap());
+        let mut output = Vec::new();
+        serve(script.as_bytes(), &mut output).unwrap();
+        let replies = replies(&output);
+        let trace = replies[0].trace.as_ref().expect("a trace");
+        assert_eq!(
+            trace.rules[0].outcome,
+            crate::explain::RuleOutcome::Defined(serde_json::json!(0.625))
+        );
     }
 
     #[test]

@@ -236,6 +236,7 @@ struct Pending {
     options: EvalOptions,
     run_tests: bool,
     coverage: bool,
+    trace: bool,
 }
 
 struct Worker {
@@ -306,6 +307,7 @@ impl SupervisorState {
             query: request.query,
             options: request.options,
             run_tests: request.run_tests,
+            trace: request.trace,
             coverage: request.coverage,
         }
     }
@@ -372,7 +374,9 @@ impl SupervisorState {
                         } => {
                             deadline = Instant::now()
                                 + match stage {
-                                    Stage::Evaluating => self.config.deadline + GRACE,
+                                    Stage::Evaluating | Stage::Tracing => {
+                                        self.config.deadline + GRACE
+                                    }
                                     Stage::LoadingInput | Stage::LoadingData => LOADING_DEADLINE,
                                 };
                             self.emit(SupervisorEvent::Progress {
@@ -411,6 +415,7 @@ impl SupervisorState {
                 ..current.options.clone()
             },
             run_tests: current.run_tests,
+            trace: current.trace,
             coverage: current.coverage,
         };
         let document_bytes = request.input.as_ref().map_or(0, String::len)
@@ -519,6 +524,7 @@ impl SupervisorState {
             outcome: Err(EvalFailure::Worker(reason)),
             parsed: Vec::new(),
             tests: None,
+            trace: None,
         })));
         self.start_worker();
     }
