@@ -2,6 +2,7 @@
 //! data, evaluating queries with a time limit, and turning regorus's errors
 //! into located [`EngineError`]s.
 
+pub mod builtins;
 mod error;
 mod guard;
 
@@ -255,6 +256,10 @@ fn new_engine(options: &EvalOptions) -> regorus::Engine {
     engine.set_rego_v0(options.rego_v0);
     engine.set_strict_builtin_errors(options.strict_builtin_errors);
     engine.set_gather_prints(true);
+    // Registering can only fail on a duplicate name, which the table rules out.
+    if let Err(error) = builtins::install(&mut engine, options.strict_builtin_errors) {
+        log::error!("could not register the extra builtins: {error}");
+    }
     engine.set_execution_timer_config(ExecutionTimerConfig {
         limit: Duration::from_millis(options.time_limit_ms.max(1)),
         check_interval: NonZeroU32::MIN,

@@ -1,0 +1,122 @@
+//! Builtins that OPA 1.20.2 has and regorus 0.14.1 lacks, registered on an
+//! engine with `Engine::add_extension`.
+//!
+//! Each builtin checks its arguments the way OPA does and reports a failure
+//! with OPA's wording (`NAME: operand N must be TYPE but got TYPE`). As in
+//! OPA, a failed call is undefined unless strict builtin errors are on, in
+//! which case it is an error. Calls that would reach the network are always
+//! errors: the app works offline.
+
+mod crypto;
+mod jwt;
+mod misc;
+mod net;
+
+use regorus::Value;
+
+/// Why a builtin call failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum BuiltinError {
+    /// A type or value error: undefined by default, an error in strict mode.
+    Failed(String),
+    /// A call the app refuses to make (network access): always an error.
+    Refused(String),
+}
+
+impl BuiltinError {
+    fn message(&self) -> &str {
+        match self {
+            BuiltinError::Failed(message) | BuiltinError::Refused(message) => message,
+        }
+    }
+}
+
+pub(crate) type BuiltinResult = Result<Value, BuiltinError>;
+
+/// A builtin: its name (passed to it for messages), its number of
+/// arguments and its body.
+pub(crate) type BuiltinFn = fn(&'static str, &[Value]) -> BuiltinResult;
+
+/// All builtins this module supplies, by OPA name.
+fn table() -> Vec<(&'static str, u8, BuiltinFn)> {
+    let mut all = Vec::new();
+    all.extend_from_slice(crypto::BUILTINS);
+    all.extend_from_slice(jwt::BUILTINS);
+    all.extend_from_slice(net::BUILTINS);
+    all.extend_from_slice(misc::BUILTINS);
+    all
+}
+
+/// The names of the builtins this module supplies or replaces.
+pub fn names() -> Vec<&'static str> {
+    table().into_iter().map(|(name, _, _)| name).collect()
+}
+
+/// Registers every builtin on `engine`. `strict` makes a failed call an
+/// error instead of undefined, as `--strict-builtin-errors` does in OPA.
+pub(crate) fn install(engine: &mut regorus::Engine, strict: bool) -> anyhow::Result<()> {
+    for (name, nargs, body) in table() {
+        let extension = move |args: Vec<Value>| -> anyhow::Result<Value> {
+            match body(name, &args) {
+                Ok(value) => Ok(value),
+                Err(BuiltinError::Failed(_)) if !strict => Ok(Value::Undefined),
+                Err(error) => Err(anyhow::anyhow!("{}", error.message())),
+            }
+        };
+        engine.add_extension(name.to_string(), nargs, Box::new(extension))?;
+    }
+    Ok(())
+}
+
+/// OPA's name for the type of a value.
+pub(crate) fn type_name(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Set(_) => "set",
+        Value::Object(_) => "object",
+        Value::Undefined => "undefined",
+    }
+}
+
+/// A type error in OPA's words.
+pub(crate) fn type_error(name: &str, position: usize, want: &str, got: &Value) -> BuiltinError {
+    BuiltinError::Failed(format!(
+        "{name}: operand {position} must be {want} but got {}",
+        type_name(got)
+    ))
+}
+
+/// Any other failure of a builtin, prefixed with its name as OPA does.
+pub(crate) fn failed(name: &str, message: impl std::fmt::Display) -> BuiltinError {
+    BuiltinError::Failed(format!("{name}: {message}"))
+}
+
+/// Returns argument `index` (0-based) as a string, or OPA's type error.
+pub(crate) fn string_arg<'a>(
+    name: &str,
+    args: &'a [Value],
+    index: usize,
+) -> Result<&'a str, BuiltinError> {
+    match args.get(index) {
+        Some(Value::String(text)) => Ok(text),
+        Some(other) => Err(type_error(name, index + 1, "string", other)),
+        None => Err(failed(name, "missing argument")),
+    }
+}
+
+/// Converts an engine value to JSON; sets become arrays.
+pub(crate) fn to_json(value: &Value) -> serde_json::Value {
+    serde_json::to_value(value).unwrap_or(serde_json::Value::Null)
+}
+
+/// Converts JSON to an engine value.
+pub(crate) fn from_json(value: serde_json::Value) -> Value {
+    Value::from(value)
+}
+
+#[cfg(test)]
+mod tests;
