@@ -62,57 +62,6 @@ const ENGINE_DIFFERENCES: &[EngineDifference] = &[
         note: "very small numbers printed as plain decimals",
         today: "file:h27_number_range.json",
     },
-    EngineDifference {
-        case: "h28_v0_rule_several_bodies",
-        // NOTE: regorus 0.14 reads a second body after a v0 partial set rule
-        // as an `else` and rejects it; OPA accepts several bodies per head.
-        note: "v0 rule head with several bodies rejected",
-        today: "error:rego_parse_error",
-    },
-    EngineDifference {
-        case: "h29_statement_starting_with_paren",
-        // NOTE: regorus reads a statement that starts with `(` as a call on
-        // the previous line's last term, so `max_spread` becomes a function.
-        note: "a line starting with ( continues the previous statement",
-        today: "error:rego_type_error",
-    },
-    EngineDifference {
-        case: "h30_not_call_with_undefined_argument",
-        // NOTE: regorus makes `not f(input.missing)` true; OPA evaluates the
-        // operand first, so the whole statement is undefined there.
-        note: "not over a call with an undefined argument is true",
-        today: r#"{"deny":true}"#,
-    },
-    EngineDifference {
-        case: "h31_jwt_decode_and_verify",
-        // NOTE: regorus 0.14 has no io.jwt.* builtins.
-        note: "io.jwt.decode and io.jwt.verify_hs256 missing",
-        today: "error:rego_type_error",
-    },
-    EngineDifference {
-        case: "h32_crypto_hashes",
-        // NOTE: regorus 0.14 has no crypto.* builtins.
-        note: "crypto.sha256, crypto.md5 and crypto.hmac.sha256 missing",
-        today: "error:rego_type_error",
-    },
-    EngineDifference {
-        case: "h33_net_cidr_merge",
-        // NOTE: regorus 0.14 has no net.cidr_merge.
-        note: "net.cidr_merge missing",
-        today: "error:rego_type_error",
-    },
-    EngineDifference {
-        case: "h34_metadata_rule_title",
-        // NOTE: regorus 0.14 has no rego.metadata.rule and ignores METADATA comments.
-        note: "rego.metadata.rule missing",
-        today: "error:rego_type_error",
-    },
-    EngineDifference {
-        case: "h35_template_string",
-        // NOTE: regorus's lexer rejects OPA 1.x template strings ($"...").
-        note: "template strings rejected by the lexer",
-        today: "error:rego_parse_error",
-    },
 ];
 
 struct Case {

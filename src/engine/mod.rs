@@ -5,6 +5,7 @@
 pub mod builtins;
 mod error;
 mod guard;
+pub mod prepass;
 
 use std::num::NonZeroU32;
 use std::time::{Duration, Instant};
@@ -126,12 +127,17 @@ impl PreparedEngine {
     ) -> Result<Self, EngineError> {
         let mut engine = new_engine(options);
         let mut packages = Vec::new();
+        let mut metadata = Vec::new();
         for policy in policies {
             check_literal_nesting(policy)?;
             if options.rego_v0 {
                 reject_v1_in_v0(policy)?;
             }
-            match engine.add_policy(policy.path.clone(), policy.text.clone()) {
+            // The engine gets the pre-passed text; it keeps every line of
+            // the user's text, so located errors still point at it.
+            let prepassed = prepass::rewrite(&policy.text, options.rego_v0, metadata.len());
+            metadata.extend(prepassed.metadata);
+            match engine.add_policy(policy.path.clone(), prepassed.text) {
                 Ok(package) => {
                     if !packages.contains(&package) {
                         packages.push(package);
@@ -140,6 +146,8 @@ impl PreparedEngine {
                 Err(error) => return Err(parse_error(policy, &error.to_string(), options)),
             }
         }
+        builtins::install_prepass_functions(&mut engine, metadata)
+            .map_err(|error| EngineError::plain(ErrorKind::Eval, error.to_string()))?;
         if let Some(data) = data {
             if !matches!(data, EngineValue::Object(_)) {
                 return Err(EngineError::plain(

@@ -68,6 +68,89 @@ pub(crate) fn install(engine: &mut regorus::Engine, strict: bool) -> anyhow::Res
     Ok(())
 }
 
+/// Registers the functions that the pre-pass calls in place of template
+/// strings and `rego.metadata.*`, with `metadata` as the annotation table.
+pub(crate) fn install_prepass_functions(
+    engine: &mut regorus::Engine,
+    metadata: Vec<serde_json::Value>,
+) -> anyhow::Result<()> {
+    let table: std::sync::Arc<Vec<Value>> =
+        std::sync::Arc::new(metadata.into_iter().map(from_json).collect());
+    let lookup = move |args: Vec<Value>| -> anyhow::Result<Value> {
+        let index = match args.first() {
+            Some(Value::Number(n)) => n.as_u64().unwrap_or(u64::MAX),
+            _ => u64::MAX,
+        };
+        usize::try_from(index)
+            .ok()
+            .and_then(|i| table.get(i))
+            .cloned()
+            .ok_or_else(|| anyhow::anyhow!("rego.metadata: no annotations recorded for this call"))
+    };
+    engine.add_extension(
+        super::prepass::METADATA_FUNCTION.to_string(),
+        1,
+        Box::new(lookup),
+    )?;
+    engine.add_extension(
+        super::prepass::TEMPLATE_FUNCTION.to_string(),
+        1,
+        Box::new(|args: Vec<Value>| render_template(&args[0])),
+    )?;
+    Ok(())
+}
+
+/// Renders the parts of a template string: strings stay as they are, and
+/// each expression comes as a set of its values, empty when undefined.
+fn render_template(parts: &Value) -> anyhow::Result<Value> {
+    let Value::Array(parts) = parts else {
+        anyhow::bail!("template string: internal error, parts are not an array");
+    };
+    let mut out = String::new();
+    for part in parts.iter() {
+        match part {
+            Value::String(text) => out.push_str(text),
+            Value::Set(values) => {
+                let mut values = values.iter();
+                match (values.next(), values.next()) {
+                    (None, _) => out.push_str("<undefined>"),
+                    (Some(Value::String(text)), None) => out.push_str(text),
+                    (Some(value), None) => out.push_str(&rego_text(value)),
+                    (Some(_), Some(_)) => {
+                        anyhow::bail!("template string: an expression has more than one value")
+                    }
+                }
+            }
+            other => out.push_str(&rego_text(other)),
+        }
+    }
+    Ok(Value::from(out))
+}
+
+/// Writes a value as Rego source text, as OPA prints values in template
+/// strings: JSON with `, ` and `: ` separators, and sets in braces.
+fn rego_text(value: &Value) -> String {
+    match value {
+        Value::Set(items) => {
+            let items: Vec<String> = items.iter().map(rego_text).collect();
+            format!("{{{}}}", items.join(", "))
+        }
+        Value::Array(items) => {
+            let items: Vec<String> = items.iter().map(rego_text).collect();
+            format!("[{}]", items.join(", "))
+        }
+        Value::Object(fields) => {
+            let fields: Vec<String> = fields
+                .iter()
+                .map(|(key, item)| format!("{}: {}", rego_text(key), rego_text(item)))
+                .collect();
+            format!("{{{}}}", fields.join(", "))
+        }
+        Value::Undefined => "<undefined>".to_string(),
+        other => serde_json::to_string(other).unwrap_or_default(),
+    }
+}
+
 /// OPA's name for the type of a value.
 pub(crate) fn type_name(value: &Value) -> &'static str {
     match value {
