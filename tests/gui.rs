@@ -127,3 +127,29 @@ fn tests_panel_runs_tests() {
         shows_text(h, "of lines covered (per line)")
     });
 }
+
+#[test]
+fn engine_link_lists_differences_and_editor_warns() {
+    let ctx = egui::Context::default();
+    let mut workspace = workspace("{}");
+    workspace.policies[0] = PolicySource::new(
+        "policy.rego",
+        "package demo\n\nallow := 0.1 + 0.2 == 0.3\n\nreply := http.send({\"url\": \"http://127.0.0.1:1\"})\n",
+    );
+    let worker = SupervisorConfig::new(env!("CARGO_BIN_EXE_policy-workshop"));
+    let app = PolicyWorkshopApp::new(&ctx, workspace, worker);
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .with_max_steps(64)
+        .build_ui_state(|ui, app: &mut PolicyWorkshopApp| app.ui(ui), app);
+    step_until(&mut harness, |h| shows_text(h, "works offline"));
+    assert!(shows_text(
+        &harness,
+        "Differs from OPA, line 3: arithmetic on a non-integer"
+    ));
+    assert!(shows_text(&harness, "Differs from OPA, line 5: http.send"));
+
+    harness.get_by_label("Engine: regorus 0.14.1").click();
+    step_until(&mut harness, |h| shows_text(h, "Decimal numbers"));
+    assert!(shows_text(&harness, "0.30000000000000004"));
+}

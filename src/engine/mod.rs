@@ -3,6 +3,7 @@
 //! into located [`EngineError`]s.
 
 pub mod builtins;
+pub mod differences;
 mod error;
 mod guard;
 pub mod prepass;

@@ -26,7 +26,7 @@ pub const TEMPLATE_FUNCTION: &str = "__pw_template";
 /// The name of the extension that returns annotations by index.
 pub const METADATA_FUNCTION: &str = "__pw_metadata";
 
-/// What the pre-pass changed, and where in the user's text.
+/// A change the pre-pass made, and its place in the user's text.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rewrite {
     /// 1-based line and column of the construct in the user's text.
