@@ -26,6 +26,12 @@ pub const REMAINING: &[Difference] = &[
                  Integers stay exact at any size.",
     },
     Difference {
+        title: "Very large non-integers",
+        detail: "OPA computes 1e400 * 1.5 exactly. Here a product or sum with a non-integer is \
+                 a 64-bit float, which ends near 1.8e308, so the evaluation fails with a numeric \
+                 overflow error.",
+    },
+    Difference {
         title: "Number text",
         detail: "OPA prints a number literal as written (1.0, 2.50, 1E-321). Here it is printed \
                  in canonical form (1, 2.5, 0.000…1): the same value in different text.",

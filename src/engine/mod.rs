@@ -455,6 +455,14 @@ fn eval_error(text: &str, elapsed: Duration) -> EngineError {
         error.kind = ErrorKind::Query;
         error.message = format!("the query is not valid Rego: {}", error.message);
     }
+    if lower.contains("numeric overflow") {
+        return error.with_hint(format!(
+            "the number is beyond what {} {} can hold: a non-integer is a 64-bit binary float, \
+             which ends near 1.8e308. OPA computes it exactly, so this is a difference from OPA",
+            differences::ENGINE_NAME,
+            differences::ENGINE_VERSION
+        ));
+    }
     if kind == ErrorKind::Timeout {
         error.message = format!(
             "evaluation stopped after {:.1} s, the time limit",
