@@ -732,6 +732,9 @@ struct Annotation {
 
 /// Reads every `# METADATA` block. Authors and related resources are
 /// normalized to objects, as OPA returns them.
+// NOTE: the `scope` member that rule() and chain() include, and the
+// author/resource shapes, follow OPA's annotation docs; only the h34 case
+// (title and custom) was checked against OPA output.
 fn read_annotations(text: &str) -> Vec<Annotation> {
     let lines: Vec<&str> = text.lines().collect();
     let mut found = Vec::new();

@@ -68,7 +68,7 @@ pub fn ui(
             line: l.line as usize,
             column: Some(l.column as usize),
         });
-    // Places where OPA would answer otherwise: listed above the editor and
+    // Places where OPA returns another result are listed above the editor and
     // marked in amber inside it.
     let found = warnings(&policy.text);
     let warning_marks: Vec<LineMark> = found

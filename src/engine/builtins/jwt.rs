@@ -43,7 +43,7 @@ pub(super) const BUILTINS: &[(&str, u8, BuiltinFn)] = &[
     ("io.jwt.encode_sign_raw", 3, encode_sign_raw),
 ];
 
-/// The algorithm a `verify_*` builtin checks, from its name.
+/// Returns the algorithm a `verify_*` builtin checks, read from its name.
 fn algorithm_of(name: &str) -> String {
     name.rsplit('_')
         .next()
@@ -129,7 +129,7 @@ fn decode(name: &'static str, args: &[Value]) -> BuiltinResult {
     ])))
 }
 
-/// The HMAC of the signing input for `alg` (HS256, HS384 or HS512).
+/// Computes the HMAC of the signing input for `alg` (HS256, HS384 or HS512).
 fn hmac_for(alg: &str, secret: &[u8], input: &[u8]) -> Option<Vec<u8>> {
     Some(match alg {
         "HS256" => hmac_bytes::<Hmac<Sha256>>(secret, input),

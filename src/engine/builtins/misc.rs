@@ -39,6 +39,8 @@ fn array_flatten(name: &'static str, args: &[Value]) -> BuiltinResult {
 
 /// Splits a string at a delimiter into at most `n` parts, as Go's
 /// `strings.SplitN` does: a negative `n` means all parts, zero means none.
+// NOTE: OPA 1.20.2 lists strings.split_n in its capabilities; the Go SplitN
+// behaviour is assumed here, not checked against OPA.
 fn split_n(name: &'static str, args: &[Value]) -> BuiltinResult {
     let text = string_arg(name, args, 0)?;
     let delimiter = string_arg(name, args, 1)?;
