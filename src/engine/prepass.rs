@@ -253,13 +253,26 @@ struct Edit {
     with: String,
 }
 
-/// Converts a byte offset into a 1-based line and column (in characters).
-fn position(text: &str, offset: usize) -> (u32, u32) {
-    let before = &text[..offset];
-    let line = before.matches('\n').count() as u32 + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let column = text[line_start..offset].chars().count() as u32 + 1;
-    (line, column)
+/// The byte offsets where lines start, for turning offsets into positions
+/// without rescanning the text.
+struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    fn new(text: &str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(at, _)| at + 1));
+        LineIndex { starts }
+    }
+
+    /// Converts a byte offset into a 1-based line and column (in characters).
+    fn position(&self, text: &str, offset: usize) -> (u32, u32) {
+        let line = self.starts.partition_point(|&start| start <= offset);
+        let line_start = self.starts[line - 1];
+        let column = text[line_start..offset].chars().count() as u32 + 1;
+        (line as u32, column)
+    }
 }
 
 const KEYWORDS: &[&str] = &[
@@ -271,6 +284,7 @@ const KEYWORDS: &[&str] = &[
 /// annotation value in the engine-wide table.
 pub fn rewrite(text: &str, rego_v0: bool, metadata_base: usize) -> Prepassed {
     let tokens = tokenize(text);
+    let lines = LineIndex::new(text);
     let mut edits = Vec::new();
     let mut rewrites = Vec::new();
     let mut metadata = Vec::new();
@@ -312,7 +326,7 @@ pub fn rewrite(text: &str, rego_v0: bool, metadata_base: usize) -> Prepassed {
 
         // Annotations attach to the next rule or package.
         if line_start && stack.is_empty() {
-            let (line, _) = position(text, token.start);
+            let (line, _) = lines.position(text, token.start);
             if let Some(annotation) = annotations.iter().find(|a| a.next_line == line) {
                 pending_annotation = Some(annotation.value.clone());
             }
@@ -352,7 +366,7 @@ pub fn rewrite(text: &str, rego_v0: bool, metadata_base: usize) -> Prepassed {
         match token.kind {
             Kind::Template => {
                 edits.push(template_edit(text, &token));
-                let (line, column) = position(text, token.start);
+                let (line, column) = lines.position(text, token.start);
                 rewrites.push(Rewrite {
                     line,
                     column,
@@ -361,15 +375,17 @@ pub fn rewrite(text: &str, rego_v0: bool, metadata_base: usize) -> Prepassed {
             }
             Kind::Punct => match word {
                 "(" => {
-                    paren_statement(
+                    if let Some((edit, rewrite)) = paren_statement(
                         text,
+                        &lines,
                         &tokens,
                         &significant,
                         position_in_significant,
                         &stack,
-                        &mut edits,
-                        &mut rewrites,
-                    );
+                    ) {
+                        edits.push(edit);
+                        rewrites.push(rewrite);
+                    }
                     stack.push((token.start, '('));
                 }
                 "[" => stack.push((token.start, '[')),
@@ -402,7 +418,7 @@ pub fn rewrite(text: &str, rego_v0: bool, metadata_base: usize) -> Prepassed {
                             end: next.start,
                             with: format!("{head} "),
                         });
-                        let (line, column) = position(text, next.start);
+                        let (line, column) = lines.position(text, next.start);
                         rewrites.push(Rewrite {
                             line,
                             column,
@@ -424,7 +440,7 @@ pub fn rewrite(text: &str, rego_v0: bool, metadata_base: usize) -> Prepassed {
                     previous,
                 ) {
                     edits.extend(edit_list);
-                    let (line, column) = position(text, token.start);
+                    let (line, column) = lines.position(text, token.start);
                     rewrites.push(Rewrite {
                         line,
                         column,
@@ -471,7 +487,7 @@ pub fn rewrite(text: &str, rego_v0: bool, metadata_base: usize) -> Prepassed {
                         end: token.start + call.len(),
                         with: padded,
                     });
-                    let (line, column) = position(text, token.start);
+                    let (line, column) = lines.position(text, token.start);
                     rewrites.push(Rewrite {
                         line,
                         column,
@@ -527,32 +543,28 @@ fn rule_ref(text: &str, start: usize) -> String {
         .to_string()
 }
 
-/// Adds `;` after the previous statement when a line starts with `(`
-/// inside a body and the line before ends with a term.
+/// Returns the edit that adds `;` after the previous statement when a line
+/// starts with `(` inside a body and the line before ends with a term.
 fn paren_statement(
     text: &str,
+    lines: &LineIndex,
     tokens: &[Token],
     significant: &[usize],
     at: usize,
     stack: &[(usize, char)],
-    edits: &mut Vec<Edit>,
-    rewrites: &mut Vec<Rewrite>,
-) {
+) -> Option<(Edit, Rewrite)> {
     if stack.last().map(|(_, c)| *c) != Some('{') || at < 2 {
-        return;
+        return None;
     }
     if tokens[significant[at - 1]].kind != Kind::Newline {
-        return;
+        return None;
     }
     // The last token before the line break(s).
-    let Some(previous) = significant[..at]
+    let previous = significant[..at]
         .iter()
         .rev()
         .map(|&i| tokens[i])
-        .find(|t| t.kind != Kind::Newline)
-    else {
-        return;
-    };
+        .find(|t| t.kind != Kind::Newline)?;
     let word = &text[previous.start..previous.end];
     let ends_term = match previous.kind {
         Kind::Ident => !KEYWORDS.contains(&word) || matches!(word, "true" | "false" | "null"),
@@ -561,19 +573,20 @@ fn paren_statement(
         _ => false,
     };
     if !ends_term || previous.start < stack.last().map_or(0, |(open, _)| *open) {
-        return;
+        return None;
     }
-    edits.push(Edit {
+    let edit = Edit {
         start: previous.end,
         end: previous.end,
         with: ";".to_string(),
-    });
-    let (line, column) = position(text, tokens[significant[at]].start);
-    rewrites.push(Rewrite {
+    };
+    let (line, column) = lines.position(text, tokens[significant[at]].start);
+    let rewrite = Rewrite {
         line,
         column,
         kind: RewriteKind::ParenStatement,
-    });
+    };
+    Some((edit, rewrite))
 }
 
 /// Finds the operands of a `not` expression that OPA evaluates first and
