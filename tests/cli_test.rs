@@ -255,3 +255,21 @@ fn threshold_out_of_range_rejected() {
         assert_eq!(output.status.code(), Some(2), "--threshold={value}");
     }
 }
+
+#[test]
+fn v0_suite_passes_through_the_binary() {
+    // Several bodies per head, `(`-led statements, `not` over undefined
+    // operands and JWT checks, all in Rego v0.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let output = run(&["test", "--v0-compatible", "tests/v0-suite"], root);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    assert!(
+        stdout(&output).contains("PASS: 10/10"),
+        "{}",
+        stdout(&output)
+    );
+
+    // Read as Rego v1, the same files do not parse, so the run fails.
+    let output = run(&["test", "tests/v0-suite"], root);
+    assert_ne!(output.status.code(), Some(0), "{}", stdout(&output));
+}

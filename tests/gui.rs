@@ -140,8 +140,15 @@ fn trace_and_overlay_follow_an_input_edit() {
     step_until(&mut harness, |h| shows_text(h, before));
     let marks = harness.state().trace.statement_marks("policy.rego");
     assert_eq!(marks.len(), 1);
-    assert_eq!((marks[0].first_line, marks[0].kind), (5, StatementOutcome::Failed));
-    assert!(marks[0].detail.contains("input.user.role is \"guest\""), "{}", marks[0].detail);
+    assert_eq!(
+        (marks[0].first_line, marks[0].kind),
+        (5, StatementOutcome::Failed)
+    );
+    assert!(
+        marks[0].detail.contains("input.user.role is \"guest\""),
+        "{}",
+        marks[0].detail
+    );
     // The failing statement is listed under the Failures filter.
     assert!(shows_text(&harness, "input.user.role == \"admin\""));
 
@@ -168,4 +175,30 @@ fn trace_and_overlay_follow_an_input_edit() {
     });
     let marks = harness.state().trace.statement_marks("policy.rego");
     assert_eq!(marks[0].kind, StatementOutcome::Succeeded);
+}
+
+#[test]
+fn engine_link_lists_differences_and_editor_warns() {
+    let ctx = egui::Context::default();
+    let mut workspace = workspace("{}");
+    workspace.policies[0] = PolicySource::new(
+        "policy.rego",
+        "package demo\n\nallow := 0.1 + 0.2 == 0.3\n\nreply := http.send({\"url\": \"http://127.0.0.1:1\"})\n",
+    );
+    let worker = SupervisorConfig::new(env!("CARGO_BIN_EXE_policy-workshop"));
+    let app = PolicyWorkshopApp::new(&ctx, workspace, worker);
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .with_max_steps(64)
+        .build_ui_state(|ui, app: &mut PolicyWorkshopApp| app.ui(ui), app);
+    step_until(&mut harness, |h| shows_text(h, "works offline"));
+    assert!(shows_text(
+        &harness,
+        "Differs from OPA, line 3: arithmetic on a non-integer"
+    ));
+    assert!(shows_text(&harness, "Differs from OPA, line 5: http.send"));
+
+    harness.get_by_label("Engine: regorus 0.14.1").click();
+    step_until(&mut harness, |h| shows_text(h, "Decimal numbers"));
+    assert!(shows_text(&harness, "0.30000000000000004"));
 }

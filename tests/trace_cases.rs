@@ -182,6 +182,11 @@ fn every_rule_outcome_in_the_trace_agrees_with_evaluation() {
                 _ => {}
             }
             for body in &bodies {
+                if body["outcome"].get("error").is_some() {
+                    problems.push(format!(
+                        "{name}: {path} has a value but a body errs: {body}"
+                    ));
+                }
                 if body["outcome"].get("unexplained").is_some() {
                     problems.push(format!("{name}: {path}: a body is unexplained: {body}"));
                 }

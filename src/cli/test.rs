@@ -142,6 +142,9 @@ fn pretty(run: &TestRun, args: &TestArgs) -> String {
                         for (operand, value) in &statement.values {
                             let _ = writeln!(out, "    {operand} = {value}");
                         }
+                        if let Some(note) = &statement.note {
+                            let _ = writeln!(out, "    note: {note}");
+                        }
                     }
                     None => {
                         let _ = writeln!(

@@ -2,8 +2,11 @@
 //! data, evaluating queries with a time limit, and turning regorus's errors
 //! into located [`EngineError`]s.
 
+pub mod builtins;
+pub mod differences;
 mod error;
 mod guard;
+pub mod prepass;
 
 use std::num::NonZeroU32;
 use std::time::{Duration, Instant};
@@ -125,12 +128,17 @@ impl PreparedEngine {
     ) -> Result<Self, EngineError> {
         let mut engine = new_engine(options);
         let mut packages = Vec::new();
+        let mut metadata = Vec::new();
         for policy in policies {
             check_literal_nesting(policy)?;
             if options.rego_v0 {
                 reject_v1_in_v0(policy)?;
             }
-            match engine.add_policy(policy.path.clone(), policy.text.clone()) {
+            // The engine gets the pre-passed text; it keeps every line of
+            // the user's text, so located errors still point at it.
+            let prepassed = prepass::rewrite(&policy.text, options.rego_v0, metadata.len());
+            metadata.extend(prepassed.metadata);
+            match engine.add_policy(policy.path.clone(), prepassed.text) {
                 Ok(package) => {
                     if !packages.contains(&package) {
                         packages.push(package);
@@ -139,6 +147,8 @@ impl PreparedEngine {
                 Err(error) => return Err(parse_error(policy, &error.to_string(), options)),
             }
         }
+        builtins::install_prepass_functions(&mut engine, metadata)
+            .map_err(|error| EngineError::plain(ErrorKind::Eval, error.to_string()))?;
         if let Some(data) = data {
             if !matches!(data, EngineValue::Object(_)) {
                 return Err(EngineError::plain(
@@ -278,6 +288,10 @@ fn new_engine(options: &EvalOptions) -> regorus::Engine {
     engine.set_rego_v0(options.rego_v0);
     engine.set_strict_builtin_errors(options.strict_builtin_errors);
     engine.set_gather_prints(true);
+    // Registering can only fail on a duplicate name, which the table rules out.
+    if let Err(error) = builtins::install(&mut engine, options.strict_builtin_errors) {
+        log::error!("could not register the extra builtins: {error}");
+    }
     engine.set_execution_timer_config(ExecutionTimerConfig {
         limit: Duration::from_millis(options.time_limit_ms.max(1)),
         check_interval: NonZeroU32::MIN,
@@ -463,6 +477,14 @@ fn eval_error(text: &str, elapsed: Duration) -> EngineError {
     {
         error.kind = ErrorKind::Query;
         error.message = format!("the query is not valid Rego: {}", error.message);
+    }
+    if lower.contains("numeric overflow") {
+        return error.with_hint(format!(
+            "the number is beyond what {} {} can hold: a non-integer is a 64-bit binary float, \
+             which ends near 1.8e308. OPA computes it exactly, so this is a difference from OPA",
+            differences::ENGINE_NAME,
+            differences::ENGINE_VERSION
+        ));
     }
     if kind == ErrorKind::Timeout {
         error.message = format!(

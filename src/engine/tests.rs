@@ -217,3 +217,27 @@ fn v1_policy_rejected_in_v0() {
     assert_eq!(error.kind, ErrorKind::Parse);
     assert_eq!(error.location.map(|l| l.line), Some(5));
 }
+
+#[test]
+fn float_overflow_names_the_limit() {
+    let text = "package p\n\nx := 1e400 * 1.5\n";
+    let error = eval(text, json!({}), "data.p.x").unwrap_err();
+    assert!(
+        error.message.contains("numeric overflow"),
+        "{}",
+        error.message
+    );
+    let hint = error.hint.unwrap_or_default();
+    assert!(hint.contains("1.8e308"), "{hint}");
+    assert!(hint.contains("OPA computes it exactly"), "{hint}");
+}
+
+#[test]
+fn huge_integers_stay_exact() {
+    let text = "package p\n\nx := 4294967296 * 4294967296\n";
+    let evaluation = eval(text, json!({}), "data.p.x").unwrap();
+    assert_eq!(
+        evaluation.value().map(ToString::to_string).as_deref(),
+        Some("18446744073709551616")
+    );
+}

@@ -20,7 +20,7 @@ mod tests;
 
 use std::time::{Duration, Instant};
 
-use crate::engine::{EngineValue, EvalOptions, PolicySource, PreparedEngine};
+use crate::engine::{EngineValue, EvalOptions, PolicySource, PreparedEngine, prepass};
 
 pub use model::*;
 use syntax::Program;
@@ -57,8 +57,22 @@ pub fn explain(
     options: &ExplainOptions,
 ) -> Trace {
     let started = Instant::now();
-    let program = Program::parse(policies, options.eval.rego_v0);
+    // The probes copy statements into the engine, so they are read from the
+    // text the engine was given: the pre-pass keeps every line in place.
+    let mut metadata_base = 0;
+    let mut rewrites = Vec::new();
+    let engine_sources: Vec<PolicySource> = policies
+        .iter()
+        .map(|policy| {
+            let prepassed = prepass::rewrite(&policy.text, options.eval.rego_v0, metadata_base);
+            metadata_base += prepassed.metadata.len();
+            rewrites.push((policy.path.clone(), prepassed.rewrites));
+            PolicySource::new(policy.path.clone(), prepassed.text)
+        })
+        .collect();
+    let program = Program::parse(&engine_sources, options.eval.rego_v0);
     let mut trace = probe::Tracer::new(prepared, &program, input, options, started).run(query);
+    note_rewritten_negations(&mut trace, &rewrites);
     trace.notes = notes_from_prints(prints);
     for (file, message) in &program.unparsed {
         trace.gaps.push(format!(
@@ -67,6 +81,31 @@ pub fn explain(
     }
     trace.elapsed_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
     trace
+}
+
+/// Says, at a `not` the pre-pass rewrote, why it failed where regorus alone
+/// would have made it true.
+fn note_rewritten_negations(trace: &mut Trace, rewrites: &[(String, Vec<prepass::Rewrite>)]) {
+    for rule in &mut trace.rules {
+        for body in rule
+            .definitions
+            .iter_mut()
+            .flat_map(|d| d.bodies.iter_mut())
+        {
+            for statement in &mut body.statements {
+                if statement.outcome != StatementOutcome::Failed {
+                    continue;
+                }
+                let found = rewrites
+                    .iter()
+                    .find(|(file, _)| *file == statement.location.file)
+                    .and_then(|(_, list)| prepass::rewritten_not_at(list, statement.location.line));
+                if let Some(reason) = found {
+                    statement.note = Some(reason);
+                }
+            }
+        }
+    }
 }
 
 /// Turns regorus's `file:line: message` print lines into notes.

@@ -1016,13 +1016,16 @@ fn helpers() -> String {
     )
 }
 
+/// The statements of a probe's body, one per line. Each ends with `;`, so
+/// a statement that starts with `(` is not read as a call on the one
+/// before it.
 fn indent(lines: &[&str]) -> String {
     if lines.is_empty() {
-        return "\ttrue".to_string();
+        return "\ttrue;".to_string();
     }
     lines
         .iter()
-        .map(|line| format!("\t{line}"))
+        .map(|line| format!("\t{line};"))
         .collect::<Vec<_>>()
         .join("\n")
 }

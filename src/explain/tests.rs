@@ -318,3 +318,23 @@ fn a_trace_survives_the_trip_through_json() {
     let back: Trace = serde_json::from_str(&text).expect("deserializes");
     assert_eq!(back, trace);
 }
+
+#[test]
+fn a_not_over_a_call_with_an_undefined_argument_fails_as_in_opa() {
+    let policy =
+        "package p\n\ndeny if {\n\tnot startswith(input.image, \"registry.example.com/\")\n}\n";
+    let trace = trace(policy, json!({"img": "nginx"}), "data.p.deny");
+    let deny = rule(&trace, "deny");
+    assert_eq!(deny.outcome, RuleOutcome::Undefined);
+    let failed = body(deny, 0)
+        .statements
+        .iter()
+        .find(|s| s.outcome == StatementOutcome::Failed)
+        .expect("a statement failed");
+    assert_eq!(failed.location.line, 4);
+    let note = failed.note.as_deref().expect("the rewrite is explained");
+    assert!(
+        note.contains("OPA evaluates `input.image` before `not`"),
+        "{note}"
+    );
+}

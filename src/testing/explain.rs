@@ -18,6 +18,10 @@ pub struct FailedStatement {
     /// expression itself) with the values they had, as compact JSON or
     /// `undefined`.
     pub values: Vec<(String, String)>,
+    /// Why the statement fails in OPA's way where regorus alone would have
+    /// held it, such as a `not` over an undefined operand.
+    #[serde(default)]
+    pub note: Option<String>,
 }
 
 /// Name of the probe rules; chosen so that it cannot clash with user rules.
@@ -66,10 +70,12 @@ pub fn failed_statement(
                 data,
                 options,
             );
+            let rewrites = crate::engine::prepass::rewrite(&file.text, options.rego_v0, 0).rewrites;
             return Some(FailedStatement {
                 line: *line,
                 text: text.clone(),
                 values,
+                note: crate::engine::prepass::rewritten_not_at(&rewrites, *line),
             });
         }
     }

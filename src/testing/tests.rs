@@ -134,3 +134,26 @@ fn coverage_by_line() {
         file.not_covered
     );
 }
+
+#[test]
+fn failed_not_statement_explains_opa_order() {
+    let suite = "package neg\n\nis_root(name) if name == \"root\"\n\ntest_not_root if {\n\tuser := {}\n\tnot is_root(input.user.name)\n}\n";
+    let run = run_tests(
+        &[PolicySource::new("neg_test.rego", suite)],
+        None,
+        &TestOptions::default(),
+    )
+    .unwrap();
+    let result = &run.results[0];
+    assert_eq!(result.outcome, TestOutcome::Fail);
+    let statement = result
+        .failed_statement
+        .as_ref()
+        .expect("a failed statement");
+    assert_eq!(statement.line, 7);
+    let note = statement
+        .note
+        .as_deref()
+        .expect("a note on the rewritten not");
+    assert!(note.contains("`input.user.name`"), "{note}");
+}

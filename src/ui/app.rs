@@ -10,7 +10,7 @@ use super::code_editor::LineMark;
 use super::highlight::Highlighter;
 use super::tests_panel::{self, TestsState};
 use super::trace_panel::{self, TraceState};
-use super::{document_panel, menu_bar, policy_panel, result_panel, status_bar};
+use super::{about, document_panel, menu_bar, policy_panel, result_panel, status_bar};
 use crate::engine::{Evaluation, package_query};
 use crate::worker::protocol::Stage;
 use crate::worker::{
@@ -51,6 +51,10 @@ pub enum Action {
     ResetQuery,
     /// Collect line coverage in test runs and draw it in the editor.
     SetCoverage(bool),
+    /// Open the About window.
+    ShowAbout,
+    /// Open the window that lists the differences from OPA.
+    ShowDifferences,
 }
 
 /// The state the result panel shows.
@@ -122,6 +126,10 @@ pub struct PolicyWorkshopApp {
     jump: Option<(Pane, LineMark)>,
     notice: Option<String>,
     title: String,
+    /// Whether the About window is open.
+    show_about: bool,
+    /// Whether the window listing the differences from OPA is open.
+    show_differences: bool,
 }
 
 impl std::fmt::Debug for PolicyWorkshopApp {
@@ -170,6 +178,8 @@ impl PolicyWorkshopApp {
             edited_at: None,
             jump: None,
             notice: None,
+            show_about: false,
+            show_differences: false,
         };
         app.send_request();
         app
@@ -190,8 +200,16 @@ impl PolicyWorkshopApp {
             menu_bar::ui(ui, &self.workspace, &self.samples, &mut actions);
         });
         egui::Panel::bottom("status_bar").show(ui, |ui| {
-            status_bar::ui(ui, &self.workspace, &self.result, self.revision);
+            status_bar::ui(
+                ui,
+                &self.workspace,
+                &self.result,
+                self.revision,
+                &mut actions,
+            );
         });
+        about::about_window(ui.ctx(), &mut self.show_about, &mut actions);
+        about::differences_window(ui.ctx(), &mut self.show_differences);
         self.notice_bar(ui);
 
         let mut edited = Changed::NONE;
@@ -414,6 +432,8 @@ impl PolicyWorkshopApp {
                 ctx.set_zoom_factor((ctx.zoom_factor() * factor).clamp(0.5, 3.0))
             }
             Action::ResetZoom => ctx.set_zoom_factor(1.0),
+            Action::ShowAbout => self.show_about = true,
+            Action::ShowDifferences => self.show_differences = true,
             Action::JumpTo(pane, mark) => {
                 if let Pane::Policy(index) = pane {
                     self.active_policy = index;

@@ -66,12 +66,29 @@ fn error_colors(dark_mode: bool) -> (Color32, Color32) {
     }
 }
 
+/// Colours for warning marks (amber), distinct from the red of errors.
+fn warning_colors(dark_mode: bool) -> (Color32, Color32) {
+    if dark_mode {
+        (
+            Color32::from_rgb(80, 60, 10),
+            Color32::from_rgb(255, 190, 60),
+        )
+    } else {
+        (
+            Color32::from_rgb(255, 240, 200),
+            Color32::from_rgb(200, 120, 0),
+        )
+    }
+}
+
 /// A one-frame description of a code editor; call [`CodeEditor::show`].
 pub struct CodeEditor<'a> {
     id_salt: &'a str,
     language: Language,
     accessible_label: egui::Id,
     error: Option<LineMark>,
+    /// Places where OPA would give another result.
+    warnings: &'a [LineMark],
     jump_to: Option<LineMark>,
     /// Lines the tests ran and did not run, 1-based.
     coverage: Option<(&'a BTreeSet<u32>, &'a BTreeSet<u32>)>,
@@ -87,6 +104,7 @@ impl<'a> CodeEditor<'a> {
             language,
             accessible_label,
             error: None,
+            warnings: &[],
             jump_to: None,
             coverage: None,
             statements: &[],
@@ -102,6 +120,12 @@ impl<'a> CodeEditor<'a> {
     /// Marks an error at this line and column.
     pub fn error(mut self, mark: Option<LineMark>) -> Self {
         self.error = mark;
+        self
+    }
+
+    /// Marks warnings at these lines and columns, in amber.
+    pub fn warnings(mut self, marks: &'a [LineMark]) -> Self {
+        self.warnings = marks;
         self
     }
 
@@ -244,6 +268,19 @@ impl<'a> CodeEditor<'a> {
                         underline: None,
                     });
                 }
+            }
+        }
+        let (warning_background, warning_underline) = warning_colors(dark_mode);
+        for mark in self.warnings {
+            if let Some(range) = mark
+                .column
+                .and_then(|column| char_range(text, mark.line, column))
+            {
+                decorations.push(Decoration {
+                    range,
+                    background: Some(warning_background),
+                    underline: Some(warning_underline),
+                });
             }
         }
         let Some(mark) = &self.error else {

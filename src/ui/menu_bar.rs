@@ -69,6 +69,17 @@ pub fn ui(ui: &mut Ui, workspace: &Workspace, samples: &[Sample], actions: &mut 
             }
         });
 
+        ui.menu_button("Help", |ui| {
+            if ui.button("About Policy Workshop").clicked() {
+                actions.push(Action::ShowAbout);
+                ui.close();
+            }
+            if ui.button("Differences from OPA").clicked() {
+                actions.push(Action::ShowDifferences);
+                ui.close();
+            }
+        });
+
         ui.separator();
         ui.strong(&workspace.title);
         let syntax = if workspace.options.rego_v0 { "Rego v0" } else { "Rego v1" };

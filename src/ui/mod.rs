@@ -1,6 +1,7 @@
 //! The eframe window: app state in [`app`] and one file per panel.
 //! Evaluation runs in the supervised worker process of [`crate::worker`].
 
+pub mod about;
 pub mod app;
 pub mod code_editor;
 pub mod document_panel;

@@ -5,6 +5,7 @@ use egui::Ui;
 use super::app::Action;
 use super::code_editor::{CodeEditor, LineMark, StatementMark, cursor_line};
 use super::highlight::{Highlighter, Language};
+use crate::engine::differences::warnings;
 use crate::engine::{PolicySource, SourceLocation};
 use crate::testing::Coverage;
 
@@ -78,6 +79,39 @@ pub fn ui(
             line: l.line as usize,
             column: Some(l.column as usize),
         });
+    // Places where OPA returns another result are listed above the editor and
+    // marked in amber inside it.
+    let found = warnings(&policy.text);
+    let warning_marks: Vec<LineMark> = found
+        .iter()
+        .map(|w| LineMark {
+            line: w.line,
+            column: Some(w.column),
+        })
+        .collect();
+    let warning_color = if ui.visuals().dark_mode {
+        egui::Color32::from_rgb(255, 190, 60)
+    } else {
+        egui::Color32::from_rgb(170, 100, 0)
+    };
+    for (warning, mark) in found.iter().zip(&warning_marks) {
+        let text = egui::RichText::new(format!(
+            "Differs from OPA, line {}: {}",
+            warning.line, warning.message
+        ))
+        .color(warning_color)
+        .small();
+        if ui
+            .add(egui::Label::new(text).sense(egui::Sense::click()))
+            .on_hover_text("Differs from OPA here; click to go to the place")
+            .clicked()
+        {
+            actions.push(Action::JumpTo(
+                super::app::Pane::Policy(active),
+                mark.clone(),
+            ));
+        }
+    }
     let lines = coverage
         .and_then(|c| c.files.iter().find(|f| f.file == policy.path))
         .map(|file| (&file.covered, &file.not_covered));
@@ -85,6 +119,7 @@ pub fn ui(
         .error(error)
         .coverage(lines)
         .statements(statements)
+        .warnings(&warning_marks)
         .jump_to(jump);
     let response = editor.show(ui, &mut policy.text, highlighter);
     PolicyOutput {

@@ -204,6 +204,17 @@ fn evaluation_ui(
                     .layouter(&mut layouter),
             )
             .labelled_by(label);
+            if has_non_integer(value) {
+                ui.label(
+                    RichText::new(
+                        "Note: non-integer numbers here were computed in binary floating point by \
+                         regorus. OPA computes exact decimals, so the last digits can differ \
+                         (0.1 + 0.2 is 0.3 in OPA, 0.30000000000000004 here).",
+                    )
+                    .small()
+                    .weak(),
+                );
+            }
         }
     }
     if !evaluation.prints.is_empty() {
@@ -212,6 +223,23 @@ fn evaluation_ui(
         for line in &evaluation.prints {
             ui.label(RichText::new(line).monospace());
         }
+    }
+}
+
+/// Returns true when `value` contains a number that is not an integer,
+/// which regorus holds as a binary float.
+pub fn has_non_integer(value: &JsonValue) -> bool {
+    match value {
+        JsonValue::Number(number) => {
+            let text = number.to_string();
+            text.contains(['.', 'e', 'E'])
+                && text
+                    .parse::<f64>()
+                    .is_ok_and(|f| f.is_finite() && f.fract() != 0.0)
+        }
+        JsonValue::Array(items) => items.iter().any(has_non_integer),
+        JsonValue::Object(fields) => fields.values().any(has_non_integer),
+        _ => false,
     }
 }
 
@@ -291,4 +319,19 @@ pub fn pretty_sorted(value: &JsonValue) -> String {
     }
     serde_json::to_string_pretty(&sort(value))
         .unwrap_or_else(|error| format!("cannot show the value: {error}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::has_non_integer;
+
+    #[test]
+    fn non_integers_are_found_at_any_depth() {
+        assert!(has_non_integer(&json!({"a": [1, 0.5]})));
+        assert!(!has_non_integer(&json!({"a": [1, 2], "b": "0.5"})));
+        let huge: serde_json::Value = serde_json::from_str("1e400").unwrap();
+        assert!(!has_non_integer(&huge));
+    }
 }

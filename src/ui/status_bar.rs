@@ -2,12 +2,19 @@
 
 use egui::Ui;
 
-use super::app::ResultState;
+use super::app::{Action, ResultState};
+use crate::engine::differences::{ENGINE_NAME, ENGINE_VERSION};
 use crate::worker::EvalFailure;
 use crate::workspace::Workspace;
 
 /// Draws the status line.
-pub fn ui(ui: &mut Ui, workspace: &Workspace, result: &ResultState, revision: u64) {
+pub fn ui(
+    ui: &mut Ui,
+    workspace: &Workspace,
+    result: &ResultState,
+    revision: u64,
+    actions: &mut Vec<Action>,
+) {
     ui.horizontal(|ui| {
         if let Some(progress) = &result.progress {
             ui.spinner();
@@ -41,6 +48,14 @@ pub fn ui(ui: &mut Ui, workspace: &Workspace, result: &ResultState, revision: u6
         } else {
             "builtin errors: undefined (OPA default)"
         });
+        ui.separator();
+        if ui
+            .link(format!("Engine: {ENGINE_NAME} {ENGINE_VERSION}"))
+            .on_hover_text("Where this engine's results differ from OPA's")
+            .clicked()
+        {
+            actions.push(Action::ShowDifferences);
+        }
     });
 }
 

@@ -170,6 +170,9 @@ fn results_ui(ui: &mut Ui, run: &TestRun, filter: &str, actions: &mut Vec<Action
                                 .weak(),
                         );
                     }
+                    if let Some(note) = &statement.note {
+                        ui.label(RichText::new(format!("        {note}")).italics().weak());
+                    }
                 }
                 None => {
                     ui.label(
