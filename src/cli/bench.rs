@@ -5,7 +5,11 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use super::EXIT_ERROR;
-use crate::engine::PolicySource;
+use crate::engine::{PolicySource, PreparedEngine, to_engine_value};
+use crate::explain::{ExplainOptions, explain};
+use crate::workspace::Workspace;
+use crate::workspace::document::parse_document;
+use crate::workspace::samples::{list_samples, samples_folder};
 use crate::testing::{TestOptions, run_tests};
 
 /// Runs of each workload; the median is reported.
@@ -39,7 +43,68 @@ pub fn run() -> ExitCode {
         "{}",
         report_line("test run: 1,000 tests in 100 files", &times)
     );
-    ExitCode::SUCCESS
+    match trace_samples() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+/// Runs of each trace; more than the test run, as one takes milliseconds.
+const TRACE_RUNS: usize = 21;
+
+/// Times the trace of each sample's package query with each of its inputs,
+/// the work the window does after every evaluation.
+fn trace_samples() -> anyhow::Result<()> {
+    use anyhow::Context as _;
+
+    let folder = samples_folder().context(
+        "the sample-policies folder was not found; run from the repository or set \
+         POLICY_WORKSHOP_SAMPLES",
+    )?;
+    for sample in list_samples(&folder) {
+        let workspace = Workspace::load_folder(&sample.folder, &sample.title)?;
+        let options = ExplainOptions::default();
+        let data = parse_document(&workspace.data)
+            .ok()
+            .and_then(|parsed| parsed.value)
+            .map(|json| to_engine_value(&json))
+            .transpose()?;
+        let prepared = PreparedEngine::new(&workspace.policies, data.as_ref(), &options.eval)?;
+        for input in &workspace.inputs {
+            let json = parse_document(&input.text)
+                .with_context(|| format!("{}: {} does not parse", sample.id, input.name))?
+                .value;
+            let value = json.as_ref().map(to_engine_value).transpose()?;
+            let mut times = Vec::with_capacity(TRACE_RUNS);
+            let mut rules = 0;
+            for _ in 0..TRACE_RUNS {
+                let evaluation = prepared.evaluate(value.as_ref(), &workspace.query)?;
+                let started = Instant::now();
+                let trace = explain(
+                    &prepared,
+                    &workspace.policies,
+                    value.as_ref(),
+                    &workspace.query,
+                    &evaluation.prints,
+                    &options,
+                );
+                times.push(started.elapsed());
+                rules = trace.rules.len();
+            }
+            times.sort();
+            println!(
+                "{}",
+                report_line(
+                    &format!("trace: {}/{} ({rules} rules)", sample.id, input.name),
+                    &times
+                )
+            );
+        }
+    }
+    Ok(())
 }
 
 fn report_line(name: &str, sorted: &[Duration]) -> String {
