@@ -13,6 +13,6 @@ fn main() -> ExitCode {
         Some(Command::Test(args)) => cli::test::run(args),
         Some(Command::Bench) => cli::bench::run(),
         Some(Command::Worker(args)) => policy_workshop::worker::server::run(args.memory_limit_mb),
-        None => policy_workshop::ui::run(cli.sample.as_deref(), cli.input.as_deref()),
+        None => policy_workshop::ui::run(&cli.paths, cli.sample.as_deref(), cli.input.as_deref()),
     }
 }

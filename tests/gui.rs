@@ -23,8 +23,16 @@ fn workspace(input: &str) -> Workspace {
         }],
         data: "{}".to_string(),
         query: "data.demo.allow".to_string(),
-        options: Default::default(),
+        ..Workspace::default()
     }
+    .with_origins()
+}
+
+/// A data directory of its own for each app, so tests never touch the
+/// user's settings and recovery files.
+fn private_data_dir(app: &mut PolicyWorkshopApp) {
+    let dir = tempfile::tempdir().expect("temp dir").keep();
+    app.files.set_data_dir(Some(dir));
 }
 
 fn harness(input: &str) -> Harness<'static, PolicyWorkshopApp> {
@@ -32,7 +40,8 @@ fn harness(input: &str) -> Harness<'static, PolicyWorkshopApp> {
     // its own frames, so it needs no wake-up.
     let ctx = egui::Context::default();
     let worker = SupervisorConfig::new(env!("CARGO_BIN_EXE_policy-workshop"));
-    let app = PolicyWorkshopApp::new(&ctx, workspace(input), worker);
+    let mut app = PolicyWorkshopApp::new(&ctx, workspace(input), worker);
+    private_data_dir(&mut app);
     Harness::builder()
         .with_size(egui::vec2(1400.0, 900.0))
         .with_max_steps(64)
@@ -82,7 +91,8 @@ fn hostile_policy_keeps_text() {
         memory_limit_mb: 1024,
         ..SupervisorConfig::new(env!("CARGO_BIN_EXE_policy-workshop"))
     };
-    let app = PolicyWorkshopApp::new(&ctx, workspace("{}"), worker);
+    let mut app = PolicyWorkshopApp::new(&ctx, workspace("{}"), worker);
+    private_data_dir(&mut app);
     let mut harness = Harness::builder()
         .with_size(egui::vec2(1400.0, 900.0))
         .with_max_steps(64)
@@ -113,7 +123,8 @@ fn tests_panel_runs_tests() {
         "package demo\n\ntest_admin if allow with input as {\"user\": {\"role\": \"admin\"}}\n\ntest_wrong if allow with input as {}\n",
     ));
     let worker = SupervisorConfig::new(env!("CARGO_BIN_EXE_policy-workshop"));
-    let app = PolicyWorkshopApp::new(&ctx, workspace, worker);
+    let mut app = PolicyWorkshopApp::new(&ctx, workspace, worker);
+    private_data_dir(&mut app);
     let mut harness = Harness::builder()
         .with_size(egui::vec2(1400.0, 900.0))
         .with_max_steps(64)
@@ -186,7 +197,8 @@ fn engine_link_lists_differences_and_editor_warns() {
         "package demo\n\nallow := 0.1 + 0.2 == 0.3\n\nreply := http.send({\"url\": \"http://127.0.0.1:1\"})\n",
     );
     let worker = SupervisorConfig::new(env!("CARGO_BIN_EXE_policy-workshop"));
-    let app = PolicyWorkshopApp::new(&ctx, workspace, worker);
+    let mut app = PolicyWorkshopApp::new(&ctx, workspace, worker);
+    private_data_dir(&mut app);
     let mut harness = Harness::builder()
         .with_size(egui::vec2(1400.0, 900.0))
         .with_max_steps(64)

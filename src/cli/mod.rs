@@ -18,6 +18,7 @@ pub const EXIT_ERROR: u8 = 2;
 #[command(
     name = "policy-workshop",
     version,
+    args_conflicts_with_subcommands = true,
     about = "Learn, teach and debug Rego policies",
     long_about = "Learn, teach and debug Rego policies.\n\n\
                   Without a command, opens the window with the Kubernetes sample loaded."
@@ -25,6 +26,12 @@ pub const EXIT_ERROR: u8 = 2;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+
+    /// Folders or files to open in the window: every .rego file, data files
+    /// placed as `opa eval -d` places them, and inputs (input.json,
+    /// *.input.json, files under inputs/).
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
 
     /// Sample to open in the window, by folder name (see the Samples menu).
     #[arg(long, value_name = "NAME")]

@@ -2,6 +2,8 @@
 //! actions they return, send edits to the supervised worker, take its
 //! replies.
 
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use egui::Ui;
@@ -18,6 +20,10 @@ use crate::worker::{
 };
 use crate::workspace::Workspace;
 use crate::workspace::samples::{Sample, list_samples, samples_folder};
+
+mod files;
+
+pub use files::{AUTOSAVE_INTERVAL, Confirm, DocRef, FileState, PathPurpose};
 
 /// Quiet time after the last keystroke before evaluating. Short enough
 /// that results follow typing within a frame or two.
@@ -51,6 +57,20 @@ pub enum Action {
     ResetQuery,
     /// Collect line coverage in test runs and draw it in the editor.
     SetCoverage(bool),
+    /// Ask for a path with a dialog (or the path field) for this purpose.
+    AskPath(PathPurpose),
+    /// Show the path field for this purpose without trying a dialog.
+    TypePath(PathPurpose),
+    OpenPaths(Vec<PathBuf>),
+    Save,
+    SaveAs,
+    SaveAll,
+    CloseTab(usize),
+    NextTab,
+    /// Put this text on the clipboard.
+    Copy(String),
+    CopyOpaEval,
+    CopyOpaTest,
     /// Open the About window.
     ShowAbout,
     /// Open the window that lists the differences from OPA.
@@ -114,6 +134,9 @@ pub struct PolicyWorkshopApp {
     pub bottom_tab: BottomTab,
     /// The cursor's file and line in the last frame, to notice moves.
     cursor: Option<(usize, usize)>,
+    pub files: FileState,
+    /// Wakes the window from other threads.
+    repaint: Arc<dyn Fn() + Send + Sync>,
     samples: Vec<Sample>,
     highlighter: Highlighter,
     supervisor: Supervisor,
@@ -153,6 +176,9 @@ impl PolicyWorkshopApp {
         ctx.set_theme(egui::Theme::Light);
         let repaint = ctx.clone();
         let supervisor = Supervisor::spawn(worker, move || repaint.request_repaint());
+        let repaint_ctx = ctx.clone();
+        let repaint: Arc<dyn Fn() + Send + Sync> = Arc::new(move || repaint_ctx.request_repaint());
+        let workspace = workspace.with_origins();
         let samples = samples_folder()
             .map(|folder| list_samples(&folder))
             .unwrap_or_default();
@@ -166,6 +192,8 @@ impl PolicyWorkshopApp {
             trace: TraceState::default(),
             bottom_tab: BottomTab::default(),
             cursor: None,
+            files: FileState::default(),
+            repaint,
             samples,
             highlighter: Highlighter::with_background({
                 let repaint = ctx.clone();
@@ -181,6 +209,14 @@ impl PolicyWorkshopApp {
             show_about: false,
             show_differences: false,
         };
+        app.files.settings = app
+            .files
+            .data_dir()
+            .map(crate::workspace::session::Settings::load)
+            .unwrap_or_default();
+        if app.workspace.root.is_some() {
+            app.watch();
+        }
         app.send_request();
         app
     }
@@ -197,8 +233,15 @@ impl PolicyWorkshopApp {
         let mut actions = Vec::new();
 
         egui::Panel::top("menu_bar").show(ui, |ui| {
-            menu_bar::ui(ui, &self.workspace, &self.samples, &mut actions);
+            menu_bar::ui(
+                ui,
+                &self.workspace,
+                &self.samples,
+                &self.files.settings.recent,
+                &mut actions,
+            );
         });
+        self.shortcuts(ui.ctx(), &mut actions);
         egui::Panel::bottom("status_bar").show(ui, |ui| {
             status_bar::ui(
                 ui,
@@ -211,6 +254,7 @@ impl PolicyWorkshopApp {
         about::about_window(ui.ctx(), &mut self.show_about, &mut actions);
         about::differences_window(ui.ctx(), &mut self.show_differences);
         self.notice_bar(ui);
+        self.files_frame(ui);
 
         let mut edited = Changed::NONE;
         let mut query_edited = false;
@@ -244,6 +288,7 @@ impl PolicyWorkshopApp {
                     .map(|p| p.path.clone())
                     .unwrap_or_default();
                 let statements = self.trace.statement_marks(&file);
+                let tab_marks = self.tab_marks();
                 let output = policy_panel::ui(
                     ui,
                     &mut self.workspace.policies,
@@ -252,6 +297,7 @@ impl PolicyWorkshopApp {
                         error,
                         coverage,
                         statements: &statements,
+                        tab_marks: &tab_marks,
                     },
                     &mut self.highlighter,
                     jump,
@@ -262,6 +308,13 @@ impl PolicyWorkshopApp {
             });
         });
 
+        if edited.policies {
+            self.files.focused = DocRef::Policy(self.active_policy);
+        } else if edited.input {
+            self.files.focused = DocRef::Input(self.active_input);
+        } else if edited.data {
+            self.files.focused = DocRef::Data;
+        }
         if edited.policies || edited.input || edited.data || query_edited {
             self.changed.policies |= edited.policies;
             self.changed.input |= edited.input;
@@ -324,9 +377,14 @@ impl PolicyWorkshopApp {
                 Some(EvalFailure::Data(error)) => Some(error),
                 _ => None,
             };
+            let merged = self
+                .workspace
+                .data_is_merged()
+                .then_some(self.workspace.data_sources.len());
             edited.data = document_panel::data_ui(
                 ui,
                 &mut self.workspace.data,
+                merged,
                 failure,
                 &mut self.highlighter,
                 jump,
@@ -404,7 +462,8 @@ impl PolicyWorkshopApp {
         self.jump.take().map(|(_, mark)| mark)
     }
 
-    fn apply(&mut self, ctx: &egui::Context, action: Action) {
+    /// Applies one action, as the panels queue them.
+    pub fn apply(&mut self, ctx: &egui::Context, action: Action) {
         match action {
             Action::LoadSample(sample) => self.load_sample(&sample),
             Action::SelectPolicy(index) => {
@@ -449,6 +508,29 @@ impl PolicyWorkshopApp {
                 self.tests.show_coverage = on;
                 self.mark_edited();
             }
+            Action::AskPath(purpose) => self.ask_path(purpose),
+            Action::TypePath(purpose) => self.files.prompt = Some((purpose, String::new())),
+            Action::OpenPaths(paths) => self.open_paths(paths),
+            Action::Save => self.save(self.files.focused),
+            Action::SaveAs => self.ask_path(PathPurpose::SaveAs(self.files.focused)),
+            Action::SaveAll => self.save_all(),
+            Action::CloseTab(index) => self.close_tab(index, false),
+            Action::NextTab => {
+                let count = self.workspace.policies.len().max(1);
+                self.active_policy = (self.active_policy + 1) % count;
+                self.files.focused = DocRef::Policy(self.active_policy);
+            }
+            Action::Copy(text) => ctx.copy_text(text),
+            Action::CopyOpaEval => {
+                let command = self.opa_eval_command();
+                ctx.copy_text(command.clone());
+                self.set_notice(format!("Copied: {command}"));
+            }
+            Action::CopyOpaTest => {
+                let command = self.opa_test_command();
+                ctx.copy_text(command.clone());
+                self.set_notice(format!("Copied: {command}"));
+            }
             Action::ResetQuery => {
                 let policy = self.workspace.policies.get(self.active_policy);
                 if let Some(query) = policy.and_then(|p| package_query(&p.text)) {
@@ -460,30 +542,34 @@ impl PolicyWorkshopApp {
     }
 
     fn load_sample(&mut self, sample: &Sample) {
-        match Workspace::load_folder(&sample.folder, &sample.title) {
-            Ok(workspace) => {
-                log::info!(
-                    "loaded sample {} from {}",
-                    sample.id,
-                    sample.folder.display()
-                );
-                let options = self.workspace.options.clone();
-                self.workspace = Workspace {
-                    options,
-                    ..workspace
-                };
-                self.active_policy = 0;
-                self.active_input = 0;
-                self.result = ResultState::default();
-                self.notice = None;
-                self.changed = Changed::ALL;
-                self.mark_edited();
-            }
-            Err(error) => self.set_notice(format!("Cannot load sample {}: {error:#}", sample.id)),
+        self.open_paths(vec![sample.folder.clone()]);
+    }
+
+    /// Keyboard shortcuts of the window.
+    fn shortcuts(&mut self, ctx: &egui::Context, actions: &mut Vec<Action>) {
+        use egui::{Key, KeyboardShortcut, Modifiers};
+        let shortcut = |modifiers, key| {
+            ctx.input_mut(|input| input.consume_shortcut(&KeyboardShortcut::new(modifiers, key)))
+        };
+        let command_shift = Modifiers::COMMAND | Modifiers::SHIFT;
+        if shortcut(command_shift, Key::S) {
+            actions.push(Action::SaveAs);
+        }
+        if shortcut(Modifiers::COMMAND, Key::S) {
+            actions.push(Action::Save);
+        }
+        if shortcut(Modifiers::COMMAND, Key::O) {
+            actions.push(Action::AskPath(PathPurpose::Open));
+        }
+        if shortcut(Modifiers::COMMAND, Key::W) {
+            actions.push(Action::CloseTab(self.active_policy));
+        }
+        if shortcut(Modifiers::COMMAND, Key::Tab) {
+            actions.push(Action::NextTab);
         }
     }
 
-    fn mark_edited(&mut self) {
+    pub(crate) fn mark_edited(&mut self) {
         self.revision += 1;
         self.edited_at = Some(Instant::now());
     }

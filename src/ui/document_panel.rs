@@ -70,9 +70,13 @@ pub fn input_ui(
 }
 
 /// Draws the data pane; returns true after an edit.
+///
+/// `merged_files` is the number of data files merged into `data` when the
+/// pane shows a merged document, which is read-only.
 pub fn data_ui(
     ui: &mut Ui,
     data: &mut String,
+    merged_files: Option<usize>,
     failure: Option<&DocumentError>,
     highlighter: &mut Highlighter,
     jump: Option<LineMark>,
@@ -80,11 +84,29 @@ pub fn data_ui(
     let label = ui
         .horizontal(|ui| {
             let label = ui.strong("Data");
-            ui.weak("base documents under data");
+            match merged_files {
+                Some(count) => ui.weak(format!(
+                    "merged from {count} data files, read-only: edit the files, and the pane follows"
+                )),
+                None => ui.weak("base documents under data"),
+            };
             format_badge(ui, data);
             label
         })
         .inner;
+    if merged_files.is_some() {
+        let mut copy = data.clone();
+        document_editor(
+            ui,
+            "data_editor",
+            &mut copy,
+            failure,
+            highlighter,
+            jump,
+            label.id,
+        );
+        return false;
+    }
     document_editor(
         ui,
         "data_editor",

@@ -1,14 +1,59 @@
-//! The menu bar: samples, evaluation options and view settings.
+//! The menu bar: files, samples, evaluation options and view settings.
+
+use std::path::PathBuf;
 
 use egui::Ui;
 
-use super::app::Action;
+use super::app::{Action, PathPurpose};
 use crate::workspace::Workspace;
 use crate::workspace::samples::Sample;
 
 /// Draws the menu bar and queues the chosen actions.
-pub fn ui(ui: &mut Ui, workspace: &Workspace, samples: &[Sample], actions: &mut Vec<Action>) {
+pub fn ui(
+    ui: &mut Ui,
+    workspace: &Workspace,
+    samples: &[Sample],
+    recent: &[Vec<PathBuf>],
+    actions: &mut Vec<Action>,
+) {
     egui::MenuBar::new().ui(ui, |ui| {
+        ui.menu_button("File", |ui| {
+            fn item(ui: &mut Ui, actions: &mut Vec<Action>, label: &str, action: Action) {
+                if ui.button(label).clicked() {
+                    actions.push(action);
+                    ui.close();
+                }
+            }
+            item(ui, actions, "Open folder… (Ctrl+O)", Action::AskPath(PathPurpose::Open));
+            item(ui, actions, "Open by path…", Action::TypePath(PathPurpose::Open));
+            ui.menu_button("Open recent", |ui| {
+                if recent.is_empty() {
+                    ui.weak("Nothing opened yet");
+                }
+                for paths in recent {
+                    let label = paths
+                        .iter()
+                        .map(|p| p.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    if ui.button(label).clicked() {
+                        actions.push(Action::OpenPaths(paths.clone()));
+                        ui.close();
+                    }
+                }
+            });
+            ui.separator();
+            item(ui, actions, "Save (Ctrl+S)", Action::Save);
+            item(ui, actions, "Save as… (Ctrl+Shift+S)", Action::SaveAs);
+            item(ui, actions, "Save all", Action::SaveAll);
+            ui.separator();
+            item(ui, actions, "Export session…", Action::AskPath(PathPurpose::ExportSession));
+            item(ui, actions, "Open session…", Action::AskPath(PathPurpose::OpenSession));
+            ui.separator();
+            item(ui, actions, "Copy the opa eval command", Action::CopyOpaEval);
+            item(ui, actions, "Copy the opa test command", Action::CopyOpaTest);
+        });
+
         ui.menu_button("Samples", |ui| {
             if samples.is_empty() {
                 ui.label("No sample-policies folder found");

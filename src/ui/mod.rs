@@ -22,10 +22,39 @@ use crate::worker::SupervisorConfig;
 use crate::workspace::samples::{DEFAULT_SAMPLE, list_samples, samples_folder};
 use crate::workspace::{NamedInput, Workspace};
 
-/// Opens the window with the named sample (or the Kubernetes sample), and
-/// `input` as the first input when given, and runs until it is closed.
-pub fn run(sample: Option<&str>, input: Option<&Path>) -> ExitCode {
-    let (mut workspace, mut notice) = initial_workspace(sample.unwrap_or(DEFAULT_SAMPLE));
+/// Opens the window and runs until it is closed. It opens `paths` when
+/// given, else the named sample, else the workspace opened last, else the
+/// Kubernetes sample; `input` becomes the first input when given.
+pub fn run(paths: &[std::path::PathBuf], sample: Option<&str>, input: Option<&Path>) -> ExitCode {
+    let last = crate::workspace::session::data_dir()
+        .map(|dir| crate::workspace::session::Settings::load(&dir))
+        .and_then(|settings| settings.last().cloned());
+    let opened: Option<Vec<std::path::PathBuf>> = if !paths.is_empty() {
+        Some(paths.to_vec())
+    } else if sample.is_none() {
+        last
+    } else {
+        None
+    };
+    let (mut workspace, mut notice) = match &opened {
+        Some(paths) => {
+            let canonical: Vec<_> = paths
+                .iter()
+                .map(|p| std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()))
+                .collect();
+            match crate::workspace::files::open_paths(&canonical) {
+                Ok((workspace, skipped)) => (
+                    workspace,
+                    (!skipped.is_empty()).then(|| format!("Not opened: {}", skipped.join("; "))),
+                ),
+                Err(error) => {
+                    let (workspace, _) = initial_workspace(DEFAULT_SAMPLE);
+                    (workspace, Some(format!("Cannot open: {error:#}")))
+                }
+            }
+        }
+        None => initial_workspace(sample.unwrap_or(DEFAULT_SAMPLE)),
+    };
     if let Some(path) = input {
         match std::fs::read_to_string(path) {
             Ok(text) => {

@@ -17,6 +17,8 @@ pub struct Marks<'a> {
     pub coverage: Option<&'a Coverage>,
     /// The trace of the selected rule, for the active file.
     pub statements: &'a [StatementMark],
+    /// Text after each tab's name: unsaved edits, changes on disk.
+    pub tab_marks: &'a [String],
 }
 
 /// What the policy panel reports after a frame.
@@ -42,6 +44,7 @@ pub fn ui(
         error: error_location,
         coverage,
         statements,
+        tab_marks,
     } = marks;
     let label = ui.horizontal(|ui| {
         let label = ui.strong("Policy");
@@ -54,6 +57,9 @@ pub fn ui(
             } else {
                 policy.path.clone()
             };
+            if let Some(mark) = tab_marks.get(index) {
+                name.push_str(mark);
+            }
             if let Some(file) = file_coverage {
                 name.push_str(&format!("  {:.0}%", file.percent()));
             }

@@ -2,15 +2,17 @@
 //! them from sample folders or paths. No egui here.
 
 pub mod document;
+pub mod files;
 pub mod loader;
 pub mod samples;
+pub mod session;
 
-use std::fs;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
-use crate::engine::{EvalOptions, PolicySource, package_query};
+use crate::engine::{EvalOptions, PolicySource};
+pub use files::{DataSource, DiskState, Origin};
 
 /// A named input document, kept as the text the user edits.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -19,8 +21,9 @@ pub struct NamedInput {
     pub text: String,
 }
 
-/// Everything one evaluation needs, as text the user can edit.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Everything one evaluation needs, as text the user can edit, and the
+/// files the text came from.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Workspace {
     /// Shown in the title bar: a sample's title or a folder name.
     pub title: String,
@@ -30,6 +33,17 @@ pub struct Workspace {
     pub data: String,
     pub query: String,
     pub options: EvalOptions,
+    /// The folder opened, when there is one.
+    pub root: Option<PathBuf>,
+    /// Where each policy came from, in the order of `policies`.
+    pub policy_origins: Vec<Origin>,
+    /// Where each input came from, in the order of `inputs`.
+    pub input_origins: Vec<Origin>,
+    /// Where the data pane's text came from. It has no file when the data
+    /// is merged from several files, which makes the pane read-only.
+    pub data_origin: Origin,
+    /// Every data file of the workspace.
+    pub data_sources: Vec<DataSource>,
 }
 
 impl Workspace {
@@ -45,91 +59,60 @@ impl Workspace {
             }],
             data: "{}\n".to_string(),
             query: "data.play".to_string(),
-            options: EvalOptions::default(),
+            ..Workspace::default()
         }
+        .with_origins()
     }
 
-    /// Loads a sample folder: every `.rego` file (main policies before
-    /// `_test.rego` files), `data.json` or `data.yaml`, and inputs from
-    /// `input.json`, `input.yaml` and the `inputs/` folder.
-    pub fn load_folder(folder: &Path, title: &str) -> Result<Self> {
-        let mut policies = Vec::new();
-        for path in sorted_files(folder)? {
-            if path.extension().is_some_and(|e| e == "rego") {
-                let text = fs::read_to_string(&path)
-                    .with_context(|| format!("cannot read {}", path.display()))?;
-                policies.push(PolicySource::new(file_name(&path), text));
-            }
+    /// Gives every document an origin, so the origin lists match the
+    /// documents. Documents without one exist only in the app, and count
+    /// as unsaved once edited.
+    pub fn with_origins(mut self) -> Self {
+        let fresh = |text: &str| Origin {
+            saved: Some(text.to_string()),
+            ..Origin::default()
+        };
+        for index in self.policy_origins.len()..self.policies.len() {
+            let origin = fresh(&self.policies[index].text);
+            self.policy_origins.push(origin);
         }
-        policies.sort_by_key(|p| (p.path.ends_with("_test.rego"), p.path.clone()));
-        anyhow::ensure!(
-            !policies.is_empty(),
-            "{} holds no .rego file",
-            folder.display()
-        );
+        for index in self.input_origins.len()..self.inputs.len() {
+            let origin = fresh(&self.inputs[index].text);
+            self.input_origins.push(origin);
+        }
+        self.policy_origins.truncate(self.policies.len());
+        self.input_origins.truncate(self.inputs.len());
+        self
+    }
 
-        let data = ["data.json", "data.yaml", "data.yml"]
+    /// True when the merged data document is shown, which cannot be saved
+    /// back to one file.
+    pub fn data_is_merged(&self) -> bool {
+        self.data_origin.path.is_none() && !self.data_sources.is_empty()
+    }
+
+    /// True when any document differs from its file.
+    pub fn has_unsaved_edits(&self) -> bool {
+        self.policies
             .iter()
-            .map(|name| folder.join(name))
-            .find(|path| path.is_file())
-            .map(|path| {
-                fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))
-            })
-            .transpose()?
-            .unwrap_or_else(|| "{}\n".to_string());
-
-        let inputs = load_inputs(folder)?;
-        let query = package_query(&policies[0].text).unwrap_or_else(|| "data".to_string());
-        Ok(Workspace {
-            title: title.to_string(),
-            policies,
-            inputs,
-            data,
-            query,
-            options: EvalOptions::default(),
-        })
+            .zip(&self.policy_origins)
+            .any(|(p, o)| o.is_dirty(&p.text))
+            || self
+                .inputs
+                .iter()
+                .zip(&self.input_origins)
+                .any(|(i, o)| o.is_dirty(&i.text))
+            || (self.data_origin.path.is_some() && self.data_origin.is_dirty(&self.data))
     }
-}
 
-fn load_inputs(folder: &Path) -> Result<Vec<NamedInput>> {
-    let mut candidates: Vec<PathBuf> = ["input.json", "input.yaml", "input.yml"]
-        .iter()
-        .map(|name| folder.join(name))
-        .filter(|path| path.is_file())
-        .collect();
-    let inputs_folder = folder.join("inputs");
-    if inputs_folder.is_dir() {
-        candidates.extend(sorted_files(&inputs_folder)?.into_iter().filter(|path| {
-            path.extension()
-                .is_some_and(|e| e == "json" || e == "yaml" || e == "yml")
-        }));
+    /// Loads a sample folder as [`files::open_paths`] opens any folder, with
+    /// the sample's title.
+    pub fn load_folder(folder: &Path, title: &str) -> Result<Self> {
+        let (mut workspace, skipped) = files::open_paths(&[folder.to_path_buf()])?;
+        for reason in skipped {
+            log::warn!("not opened: {reason}");
+        }
+        workspace.title = title.to_string();
+        Ok(workspace)
     }
-    candidates
-        .into_iter()
-        .map(|path| {
-            let text = fs::read_to_string(&path)
-                .with_context(|| format!("cannot read {}", path.display()))?;
-            Ok(NamedInput {
-                name: file_name(&path),
-                text,
-            })
-        })
-        .collect()
-}
-
-fn sorted_files(folder: &Path) -> Result<Vec<PathBuf>> {
-    let mut files: Vec<PathBuf> = fs::read_dir(folder)
-        .with_context(|| format!("cannot list {}", folder.display()))?
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|path| path.is_file())
-        .collect();
-    files.sort();
-    Ok(files)
-}
-
-fn file_name(path: &Path) -> String {
-    path.file_name().map_or_else(
-        || path.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    )
 }
