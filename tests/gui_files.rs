@@ -309,3 +309,41 @@ fn unsaved_edits_are_restored_after_the_app_stops() {
         "package p\n\nallow := false\n"
     );
 }
+
+#[test]
+fn comment_toggle_and_find_work_in_the_editor() {
+    let folder = tempfile::tempdir().unwrap();
+    write(
+        folder.path(),
+        "p.rego",
+        "package p\n\nallow if {\n\tinput.a\n}\n",
+    );
+    let data_dir = tempfile::tempdir().unwrap();
+    let mut harness = app(open_folder(folder.path()), data_dir.path());
+    step_until(&mut harness, "the first result", |h| {
+        settled_value(h).is_some()
+    });
+
+    // Ctrl+/ on lines 3 to 5 comments them out, keeping the indentation.
+    harness.get_by_label("Policy").focus();
+    harness.step();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness.step();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Slash);
+    step_until(&mut harness, "the commented text", |h| {
+        h.state().workspace.policies[0].text == "# package p\n\n# allow if {\n# \tinput.a\n# }\n"
+    });
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Slash);
+    step_until(&mut harness, "the uncommented text", |h| {
+        h.state().workspace.policies[0].text == "package p\n\nallow if {\n\tinput.a\n}\n"
+    });
+    // The edit counts: the tab is marked and the text was evaluated again.
+    step_until(&mut harness, "a settled result", |h| {
+        settled_value(h).is_some()
+    });
+
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::F);
+    step_until(&mut harness, "the find bar", |h| shows(h, "Find"));
+    harness.get_by_label("Find").type_text("input");
+    step_until(&mut harness, "the match count", |h| shows(h, "1 of 1"));
+}

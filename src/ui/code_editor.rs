@@ -90,6 +90,8 @@ pub struct CodeEditor<'a> {
     /// Places where OPA would give another result.
     warnings: &'a [LineMark],
     jump_to: Option<LineMark>,
+    /// Characters to select and scroll to, such as a match of Find.
+    select: Option<std::ops::Range<usize>>,
     /// Lines the tests ran and did not run, 1-based.
     coverage: Option<(&'a BTreeSet<u32>, &'a BTreeSet<u32>)>,
     statements: &'a [StatementMark],
@@ -106,6 +108,7 @@ impl<'a> CodeEditor<'a> {
             error: None,
             warnings: &[],
             jump_to: None,
+            select: None,
             coverage: None,
             statements: &[],
         }
@@ -135,6 +138,12 @@ impl<'a> CodeEditor<'a> {
         self
     }
 
+    /// Selects these characters (by char index) and scrolls them into view.
+    pub fn select(mut self, range: Option<std::ops::Range<usize>>) -> Self {
+        self.select = range;
+        self
+    }
+
     /// Moves the cursor to this line and column and scrolls it into view.
     pub fn jump_to(mut self, mark: Option<LineMark>) -> Self {
         self.jump_to = mark;
@@ -152,7 +161,18 @@ impl<'a> CodeEditor<'a> {
         let font = TextStyle::Monospace.resolve(ui.style());
         let dark_mode = ui.visuals().dark_mode;
         let edit_id = ui.make_persistent_id(self.id_salt);
-        insert_spaces_for_tab(ui, edit_id, text);
+        let before = text.len();
+        let tab = insert_spaces_for_tab(ui, edit_id, text);
+        let comment = self.language != Language::Json && toggle_comment(ui, edit_id, text);
+        let edited_by_keys = tab || comment || text.len() != before;
+        if let Some(range) = &self.select {
+            let mut state = TextEdit::load_state(ui.ctx(), edit_id).unwrap_or_default();
+            state.cursor.set_char_range(Some(CCursorRange::two(
+                CCursor::new(range.start),
+                CCursor::new(range.end),
+            )));
+            state.store(ui.ctx(), edit_id);
+        }
         if let Some(target) = &self.jump_to {
             move_cursor(ui, edit_id, text, target);
         }
@@ -210,7 +230,7 @@ impl<'a> CodeEditor<'a> {
                                 });
                         }
                     }
-                    if self.jump_to.is_some()
+                    if (self.jump_to.is_some() || self.select.is_some())
                         && let Some(range) = output.cursor_range
                     {
                         let rect = output.galley.pos_from_cursor(range.primary);
@@ -254,7 +274,11 @@ impl<'a> CodeEditor<'a> {
             painter.rect_filled(bar, 1.0, color);
         }
         painter.galley(top, gutter, ui.visuals().text_color());
-        scroll.inner
+        let mut response = scroll.inner;
+        if edited_by_keys {
+            response.mark_changed();
+        }
+        response
     }
 
     fn decorations(&self, text: &str, dark_mode: bool) -> Vec<Decoration> {
@@ -382,18 +406,18 @@ fn gutter_job(text: &str, font: &FontId, dark_mode: bool, error_line: Option<usi
 
 /// Turns a Tab press in a focused editor into spaces at the cursor,
 /// replacing any selection.
-fn insert_spaces_for_tab(ui: &Ui, edit_id: egui::Id, text: &mut String) {
+fn insert_spaces_for_tab(ui: &Ui, edit_id: egui::Id, text: &mut String) -> bool {
     if !ui.memory(|memory| memory.has_focus(edit_id)) {
-        return;
+        return false;
     }
     if !ui.input_mut(|input| input.consume_key(Modifiers::NONE, Key::Tab)) {
-        return;
+        return false;
     }
     let Some(mut state) = TextEdit::load_state(ui.ctx(), edit_id) else {
-        return;
+        return false;
     };
     let Some(range) = state.cursor.char_range() else {
-        return;
+        return false;
     };
     let [start, end] = range.sorted_cursors();
     text.delete_char_range(start.index..end.index);
@@ -401,6 +425,79 @@ fn insert_spaces_for_tab(ui: &Ui, edit_id: egui::Id, text: &mut String) {
     let cursor = CCursor::new(start.index + inserted);
     state.cursor.set_char_range(Some(CCursorRange::one(cursor)));
     state.store(ui.ctx(), edit_id);
+    true
+}
+
+/// Ctrl+/ in a focused editor comments out the lines of the selection with
+/// `#`, or uncomments them when every one is already commented.
+fn toggle_comment(ui: &Ui, edit_id: egui::Id, text: &mut String) -> bool {
+    if !ui.memory(|memory| memory.has_focus(edit_id)) {
+        return false;
+    }
+    let pressed = ui.input_mut(|input| {
+        input.consume_key(Modifiers::COMMAND, Key::Slash)
+            || input.consume_key(Modifiers::COMMAND | Modifiers::SHIFT, Key::Slash)
+    });
+    if !pressed {
+        return false;
+    }
+    let Some(mut state) = TextEdit::load_state(ui.ctx(), edit_id) else {
+        return false;
+    };
+    let Some(range) = state.cursor.char_range() else {
+        return false;
+    };
+    let [start, end] = range.sorted_cursors();
+    let byte_of = |chars: usize| {
+        text.char_indices()
+            .nth(chars)
+            .map_or(text.len(), |(i, _)| i)
+    };
+    let (start_byte, mut end_byte) = (byte_of(start.index.0), byte_of(end.index.0));
+    // A selection that ends at the start of a line leaves that line out.
+    if end_byte > start_byte && text[..end_byte].ends_with('\n') {
+        end_byte -= 1;
+    }
+    let first = text[..start_byte].rfind('\n').map_or(0, |i| i + 1);
+    let last = text[end_byte..]
+        .find('\n')
+        .map_or(text.len(), |i| end_byte + i);
+    let block = &text[first..last];
+    let lines: Vec<&str> = block.split('\n').collect();
+    let commented = lines
+        .iter()
+        .filter(|line| !line.trim().is_empty())
+        .all(|line| line.trim_start().starts_with('#'));
+    let indent = lines
+        .iter()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| line.len() - line.trim_start().len())
+        .min()
+        .unwrap_or(0);
+    let changed: Vec<String> = lines
+        .iter()
+        .map(|line| {
+            if line.trim().is_empty() {
+                (*line).to_string()
+            } else if commented {
+                let at = line.len() - line.trim_start().len();
+                let rest = &line[at + 1..];
+                format!("{}{}", &line[..at], rest.strip_prefix(' ').unwrap_or(rest))
+            } else {
+                format!("{}# {}", &line[..indent], &line[indent..])
+            }
+        })
+        .collect();
+    let replacement = changed.join("\n");
+    let first_char = text[..first].chars().count();
+    text.replace_range(first..last, &replacement);
+    let end_char = first_char + replacement.chars().count();
+    state.cursor.set_char_range(Some(CCursorRange::two(
+        CCursor::new(first_char),
+        CCursor::new(end_char),
+    )));
+    state.store(ui.ctx(), edit_id);
+    true
 }
 
 /// Places the cursor at a line and column and focuses the editor.

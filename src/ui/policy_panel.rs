@@ -121,7 +121,9 @@ pub fn ui(
     let lines = coverage
         .and_then(|c| c.files.iter().find(|f| f.file == policy.path))
         .map(|file| (&file.covered, &file.not_covered));
+    let select = find_bar(ui, &policy.text);
     let editor = CodeEditor::new("policy_editor", Language::Rego, label.inner.id)
+        .select(select)
         .error(error)
         .coverage(lines)
         .statements(statements)
@@ -131,5 +133,129 @@ pub fn ui(
     PolicyOutput {
         changed: response.changed(),
         cursor_line: cursor_line(ui, "policy_editor", &policy.text),
+    }
+}
+
+/// What the find bar remembers between frames.
+#[derive(Clone, Debug, Default)]
+struct FindState {
+    open: bool,
+    query: String,
+    /// The match selected last, 0-based.
+    current: usize,
+}
+
+/// Draws the find bar when Ctrl+F opened it; returns the characters of the
+/// match to select when the user moved to one.
+fn find_bar(ui: &mut Ui, text: &str) -> Option<std::ops::Range<usize>> {
+    let id = ui.make_persistent_id("policy_find");
+    let mut state: FindState = ui.data(|data| data.get_temp(id).unwrap_or_default());
+    let field_id = ui.make_persistent_id("policy_find_field");
+    let opened = ui.input_mut(|input| {
+        input.consume_shortcut(&egui::KeyboardShortcut::new(
+            egui::Modifiers::COMMAND,
+            egui::Key::F,
+        ))
+    });
+    if opened {
+        state.open = true;
+        ui.memory_mut(|memory| memory.request_focus(field_id));
+    }
+    if !state.open {
+        return None;
+    }
+    let matches = find_matches(text, &state.query);
+    let mut step: Option<isize> = None;
+    ui.horizontal(|ui| {
+        let label = ui.label("Find");
+        let response = ui
+            .add(
+                egui::TextEdit::singleline(&mut state.query)
+                    .id(field_id)
+                    .desired_width(220.0)
+                    .hint_text("text in this file"),
+            )
+            .labelled_by(label.id);
+        if response.changed() {
+            state.current = 0;
+            step = Some(0);
+        }
+        let entered = response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+        if entered {
+            step = Some(1);
+            ui.memory_mut(|memory| memory.request_focus(field_id));
+        }
+        if ui.button("Previous").clicked() {
+            step = Some(-1);
+        }
+        if ui.button("Next").clicked() {
+            step = Some(1);
+        }
+        if matches.is_empty() {
+            if !state.query.is_empty() {
+                ui.weak("no match");
+            }
+        } else {
+            ui.weak(format!(
+                "{} of {}",
+                state.current.min(matches.len() - 1) + 1,
+                matches.len()
+            ));
+        }
+        if ui.button("Close").clicked() || ui.input(|i| i.key_pressed(egui::Key::Escape)) {
+            state.open = false;
+        }
+    });
+    let selected = match step {
+        Some(delta) if !matches.is_empty() => {
+            let count = matches.len() as isize;
+            state.current = (state.current as isize + delta).rem_euclid(count) as usize;
+            Some(matches[state.current].clone())
+        }
+        _ => None,
+    };
+    ui.data_mut(|data| data.insert_temp(id, state));
+    selected
+}
+
+/// Character ranges where `query` occurs in `text`, ignoring case.
+fn find_matches(text: &str, query: &str) -> Vec<std::ops::Range<usize>> {
+    if query.is_empty() {
+        return Vec::new();
+    }
+    let haystack: Vec<char> = text.chars().flat_map(char::to_lowercase).collect();
+    let needle: Vec<char> = query.chars().flat_map(char::to_lowercase).collect();
+    // Lower-casing can change lengths; search only when it did not.
+    if haystack.len() != text.chars().count() || needle.len() != query.chars().count() {
+        let exact: Vec<char> = text.chars().collect();
+        let wanted: Vec<char> = query.chars().collect();
+        return windows(&exact, &wanted);
+    }
+    windows(&haystack, &needle)
+}
+
+fn windows(haystack: &[char], needle: &[char]) -> Vec<std::ops::Range<usize>> {
+    if needle.len() > haystack.len() {
+        return Vec::new();
+    }
+    (0..=haystack.len() - needle.len())
+        .filter(|start| &haystack[*start..*start + needle.len()] == needle)
+        .map(|start| start..start + needle.len())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::find_matches;
+
+    #[test]
+    fn matches_ignore_case_and_count_characters() {
+        assert_eq!(
+            find_matches("Allow allow ALLOW", "allow"),
+            vec![0..5, 6..11, 12..17]
+        );
+        assert_eq!(find_matches("é allow", "allow"), vec![2..7]);
+        assert!(find_matches("deny", "").is_empty());
+        assert!(find_matches("a", "abc").is_empty());
     }
 }
