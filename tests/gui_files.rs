@@ -25,12 +25,20 @@ fn write(root: &Path, name: &str, text: &str) -> PathBuf {
 }
 
 fn app(workspace: Workspace, data_dir: &Path) -> Harness<'static, PolicyWorkshopApp> {
+    app_sized(workspace, data_dir, 900.0)
+}
+
+fn app_sized(
+    workspace: Workspace,
+    data_dir: &Path,
+    height: f32,
+) -> Harness<'static, PolicyWorkshopApp> {
     let ctx = egui::Context::default();
     let worker = SupervisorConfig::new(env!("CARGO_BIN_EXE_policy-workshop"));
     let mut app = PolicyWorkshopApp::new(&ctx, workspace, worker);
     app.files.set_data_dir(Some(data_dir.to_path_buf()));
     Harness::builder()
-        .with_size(egui::vec2(1400.0, 900.0))
+        .with_size(egui::vec2(1400.0, height))
         .with_max_steps(64)
         .build_ui_state(|ui, app: &mut PolicyWorkshopApp| app.ui(ui), app)
 }
@@ -346,4 +354,81 @@ fn comment_toggle_and_find_work_in_the_editor() {
     step_until(&mut harness, "the find bar", |h| shows(h, "Find"));
     harness.get_by_label("Find").type_text("input");
     step_until(&mut harness, "the match count", |h| shows(h, "1 of 1"));
+}
+
+#[test]
+fn the_scenario_table_checks_every_input() {
+    let folder = tempfile::tempdir().unwrap();
+    realistic_folder(folder.path());
+    let data_dir = tempfile::tempdir().unwrap();
+    let mut workspace = open_folder(folder.path());
+    workspace.query = "count(data.k8s.admission.deny)".to_string();
+    // Tall enough for every row of the table to be on screen.
+    let mut harness = app_sized(workspace, data_dir.path(), 2000.0);
+    step_until(&mut harness, "the first result", |h| {
+        settled_value(h).is_some()
+    });
+
+    harness.get_by_label("Scenarios").click();
+    step_until(&mut harness, "every row's result", |h| {
+        h.state().scenarios.results.len() == 12 && shows(h, "Expect this result")
+    });
+    // Pin the current result of the first rows with their buttons.
+    for index in 0..3 {
+        harness
+            .query_all_by_label("Expect this result")
+            .nth(index)
+            .expect("a button per row")
+            .click();
+        harness.step();
+        harness.step();
+    }
+    step_until(&mut harness, "three matching", |h| {
+        shows(h, "Scenarios 3/3")
+    });
+    // The rest as a user types them.
+    for index in 3..12 {
+        let input = folder.path().join(format!("inputs/pod-{index:02}.json"));
+        let value = eval(folder.path(), &input, "count(data.k8s.admission.deny)");
+        harness
+            .state_mut()
+            .workspace
+            .expected
+            .insert(format!("pod-{index:02}.json"), value.to_string());
+    }
+    step_until(&mut harness, "all matching", |h| {
+        shows(h, "Scenarios 12/12")
+    });
+    let expected = harness.state().workspace.expected.clone();
+    assert_eq!(expected.len(), 12);
+    for index in 0..12 {
+        let input = folder.path().join(format!("inputs/pod-{index:02}.json"));
+        let name = format!("pod-{index:02}.json");
+        assert_eq!(
+            serde_json::from_str::<Value>(&expected[&name]).unwrap(),
+            eval(folder.path(), &input, "count(data.k8s.admission.deny)"),
+            "{name}"
+        );
+    }
+    harness
+        .state_mut()
+        .workspace
+        .expected
+        .insert("pod-00.json".into(), "0".into());
+    step_until(&mut harness, "one differing", |h| {
+        shows(h, "Scenarios 11/12")
+    });
+    assert!(shows(&harness, "× differs"));
+
+    // Selecting a row makes it the input of the result and the trace.
+    harness.get_by_label("pod-03.json").click();
+    step_until(&mut harness, "the selected input", |h| {
+        h.state().active_input == 3
+    });
+
+    // The expectations are kept for the next start.
+    let kept = fs::read_dir(data_dir.path().join("expected"))
+        .unwrap()
+        .count();
+    assert_eq!(kept, 1);
 }

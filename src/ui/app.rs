@@ -10,6 +10,7 @@ use egui::Ui;
 
 use super::code_editor::LineMark;
 use super::highlight::Highlighter;
+use super::scenarios_panel::{self, ScenariosState};
 use super::tests_panel::{self, TestsState};
 use super::trace_panel::{self, TraceState};
 use super::{about, document_panel, menu_bar, policy_panel, result_panel, status_bar};
@@ -99,6 +100,7 @@ pub enum BottomTab {
     #[default]
     Trace,
     Tests,
+    Scenarios,
 }
 
 /// Documents edited since the last request; only these are sent.
@@ -107,6 +109,8 @@ struct Changed {
     policies: bool,
     input: bool,
     data: bool,
+    /// Any input, for the scenario table.
+    scenarios: bool,
 }
 
 impl Changed {
@@ -114,13 +118,19 @@ impl Changed {
         policies: true,
         input: true,
         data: true,
+        scenarios: true,
     };
     const NONE: Changed = Changed {
         policies: false,
         input: false,
         data: false,
+        scenarios: false,
     };
 }
+
+/// Inputs larger than this are left out of the scenario table; select one
+/// to evaluate it.
+pub const MAX_SCENARIO_BYTES: usize = 1 << 20;
 
 /// The Policy Workshop window.
 pub struct PolicyWorkshopApp {
@@ -130,6 +140,7 @@ pub struct PolicyWorkshopApp {
     pub result: ResultState,
     pub tests: TestsState,
     pub trace: TraceState,
+    pub scenarios: ScenariosState,
     /// The panel under the editor.
     pub bottom_tab: BottomTab,
     /// The cursor's file and line in the last frame, to notice moves.
@@ -190,6 +201,7 @@ impl PolicyWorkshopApp {
             result: ResultState::default(),
             tests: TestsState::default(),
             trace: TraceState::default(),
+            scenarios: ScenariosState::default(),
             bottom_tab: BottomTab::default(),
             cursor: None,
             files: FileState::default(),
@@ -318,6 +330,7 @@ impl PolicyWorkshopApp {
         if edited.policies || edited.input || edited.data || query_edited {
             self.changed.policies |= edited.policies;
             self.changed.input |= edited.input;
+            self.changed.scenarios |= edited.input;
             self.changed.data |= edited.data;
             self.mark_edited();
         }
@@ -407,9 +420,11 @@ impl PolicyWorkshopApp {
                 }
                 _ => "Tests".to_string(),
             };
+            let scenarios = scenarios_panel::tab_label(&self.scenarios, &self.workspace.expected);
             for (tab, label) in [
                 (BottomTab::Trace, "Trace".to_string()),
                 (BottomTab::Tests, tests),
+                (BottomTab::Scenarios, scenarios),
             ] {
                 let text = egui::RichText::new(label).strong();
                 if ui.selectable_label(self.bottom_tab == tab, text).clicked() {
@@ -424,6 +439,20 @@ impl PolicyWorkshopApp {
                 trace_panel::ui(ui, &mut self.trace, stale, actions);
             }
             BottomTab::Tests => tests_panel::ui(ui, &mut self.tests, actions),
+            BottomTab::Scenarios => {
+                let before = self.workspace.expected.clone();
+                scenarios_panel::ui(
+                    ui,
+                    &self.scenarios,
+                    &self.workspace.inputs,
+                    &mut self.workspace.expected,
+                    self.active_input,
+                    actions,
+                );
+                if self.workspace.expected != before {
+                    self.save_expectations();
+                }
+            }
         }
     }
 
@@ -603,6 +632,14 @@ impl PolicyWorkshopApp {
             policies: changed.policies.then(|| self.workspace.policies.clone()),
             input,
             data: changed.data.then(|| self.workspace.data.clone()),
+            scenarios: changed.scenarios.then(|| {
+                self.workspace
+                    .inputs
+                    .iter()
+                    .filter(|input| input.text.len() <= MAX_SCENARIO_BYTES)
+                    .map(|input| (input.name.clone(), input.text.clone()))
+                    .collect()
+            }),
             query: self.workspace.query.clone(),
             options: self.workspace.options.clone(),
             run_tests: true,
@@ -653,6 +690,7 @@ impl PolicyWorkshopApp {
         if let Some(trace) = reply.trace {
             self.trace.last = Some((reply.revision, trace));
         }
+        self.scenarios.results = reply.scenarios;
         match reply.outcome {
             Ok(evaluation) => {
                 self.result.last_good = Some((reply.revision, evaluation));

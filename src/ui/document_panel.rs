@@ -42,7 +42,7 @@ pub fn input_ui(
         .horizontal(|ui| {
             let label = ui.strong("Input");
             if inputs.len() > 1 {
-                egui::ComboBox::from_id_salt("input_picker")
+                let picker = egui::ComboBox::from_id_salt("input_picker")
                     .selected_text(&inputs[active].name)
                     .show_ui(ui, |ui| {
                         for (index, input) in inputs.iter().enumerate() {
@@ -51,6 +51,7 @@ pub fn input_ui(
                             }
                         }
                     });
+                let _ = picker.response.labelled_by(label.id);
             } else {
                 ui.weak(&inputs[active].name);
             }

@@ -9,6 +9,7 @@ pub mod highlight;
 pub mod menu_bar;
 pub mod policy_panel;
 pub mod result_panel;
+pub mod scenarios_panel;
 pub mod status_bar;
 pub mod tests_panel;
 pub mod trace_panel;

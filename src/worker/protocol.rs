@@ -31,6 +31,10 @@ pub struct EvalRequest {
     /// Also build the evaluation trace of the query.
     #[serde(default)]
     pub trace: bool,
+    /// New scenario inputs (name and text), or `None` when they are
+    /// unchanged. The query is evaluated with each of them.
+    #[serde(default)]
+    pub scenarios: Option<Vec<(String, String)>>,
 }
 
 /// The stage a worker reports before a slow step.
@@ -89,4 +93,15 @@ pub struct EvalReply {
     /// query was evaluated.
     #[serde(default)]
     pub trace: Option<Trace>,
+    /// The query's result with each scenario input.
+    #[serde(default)]
+    pub scenarios: Vec<ScenarioResult>,
+}
+
+/// The query's result with one scenario input.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ScenarioResult {
+    pub name: String,
+    /// The value, `None` when undefined, or why there is none.
+    pub outcome: Result<Option<serde_json::Value>, String>,
 }

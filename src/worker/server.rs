@@ -8,7 +8,7 @@ use std::io::{self, BufRead, Write};
 use std::process::ExitCode;
 use std::thread;
 
-use super::protocol::{EvalFailure, EvalReply, EvalRequest, Stage, WireReply};
+use super::protocol::{EvalFailure, EvalReply, EvalRequest, ScenarioResult, Stage, WireReply};
 use crate::engine::ErrorKind;
 use crate::engine::{
     EngineError, EngineValue, EvalOptions, Evaluation, PolicySource, PreparedEngine,
@@ -125,6 +125,8 @@ struct WorkerState {
     input: (String, Parsed),
     data: (String, Parsed),
     engine: Option<(EvalOptions, Result<PreparedEngine, EngineError>)>,
+    /// Scenario inputs by name, parsed once.
+    scenarios: Vec<(String, Parsed)>,
 }
 
 impl Default for WorkerState {
@@ -134,6 +136,7 @@ impl Default for WorkerState {
             input: (String::new(), Ok(None)),
             data: (String::new(), Ok(None)),
             engine: None,
+            scenarios: Vec::new(),
         }
     }
 }
@@ -163,6 +166,18 @@ impl WorkerState {
             self.engine = None;
             parsed.push("data".to_string());
         }
+        if let Some(scenarios) = request.scenarios {
+            let bytes = scenarios.iter().map(|(_, text)| text.len()).sum();
+            announce(progress, revision, Stage::LoadingInput, bytes)?;
+            self.scenarios = scenarios
+                .into_iter()
+                .map(|(name, text)| {
+                    let parsed = parse(&text);
+                    (name, parsed)
+                })
+                .collect();
+            parsed.push("scenarios".to_string());
+        }
         progress(WireReply::Progress {
             revision,
             stage: Stage::Evaluating,
@@ -183,12 +198,14 @@ impl WorkerState {
         let tests = request
             .run_tests
             .then(|| self.run_tests(&request.options, request.coverage));
+        let scenarios = self.run_scenarios(&request.query);
         Ok(EvalReply {
             revision,
             outcome,
             parsed,
             tests,
             trace,
+            scenarios,
         })
     }
 
@@ -216,6 +233,32 @@ impl WorkerState {
 }
 
 impl WorkerState {
+    /// Evaluates the query with every scenario input on the engine prepared
+    /// for the last evaluation.
+    fn run_scenarios(&self, query: &str) -> Vec<ScenarioResult> {
+        let prepared = match &self.engine {
+            Some((_, Ok(prepared))) => Some(prepared),
+            _ => None,
+        };
+        self.scenarios
+            .iter()
+            .map(|(name, parsed)| {
+                let outcome = match (prepared, parsed) {
+                    (None, _) => Err("the policies do not load".to_string()),
+                    (_, Err(error)) => Err(format!("the input is invalid: {error}")),
+                    (Some(prepared), Ok(input)) => prepared
+                        .evaluate(input.as_ref(), query)
+                        .map(|evaluation| evaluation.value().cloned())
+                        .map_err(|error| error.message),
+                };
+                ScenarioResult {
+                    name: name.clone(),
+                    outcome,
+                }
+            })
+            .collect()
+    }
+
     /// Builds the trace of `query` on the engine prepared for the last
     /// evaluation, within [`TRACE_BUDGET`].
     fn trace(&self, query: &str, options: &EvalOptions, prints: &[String]) -> Option<Trace> {
@@ -307,6 +350,7 @@ mod tests {
             run_tests: false,
             coverage: false,
             trace: true,
+            scenarios: None,
         };
         serde_json::to_string(&request).unwrap()
     }
@@ -360,6 +404,7 @@ mod tests {
             run_tests: false,
             coverage: false,
             trace: true,
+            scenarios: None,
         };
         let script = format!("{}\n", serde_json::to_string(&request).unwrap());
         let mut output = Vec::new();

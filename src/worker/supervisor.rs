@@ -208,7 +208,8 @@ struct Documents {
     policies: Vec<PolicySource>,
     input: String,
     data: String,
-    versions: [u64; 3],
+    scenarios: Vec<(String, String)>,
+    versions: [u64; 4],
 }
 
 impl Documents {
@@ -225,6 +226,10 @@ impl Documents {
         if let Some(data) = request.data.take() {
             self.data = data;
             self.versions[2] += 1;
+        }
+        if let Some(scenarios) = request.scenarios.take() {
+            self.scenarios = scenarios;
+            self.versions[3] += 1;
         }
     }
 }
@@ -246,7 +251,7 @@ struct Worker {
     stderr_tail: Arc<Mutex<VecDeque<String>>>,
     stderr_thread: Option<JoinHandle<()>>,
     /// Versions of the documents this worker has received.
-    sent: [u64; 3],
+    sent: [u64; 4],
 }
 
 struct SupervisorState {
@@ -407,6 +412,7 @@ impl SupervisorState {
             policies: (worker.sent[0] != versions[0]).then(|| self.documents.policies.clone()),
             input: (worker.sent[1] != versions[1]).then(|| self.documents.input.clone()),
             data: (worker.sent[2] != versions[2]).then(|| self.documents.data.clone()),
+            scenarios: (worker.sent[3] != versions[3]).then(|| self.documents.scenarios.clone()),
             query: current.query.clone(),
             options: EvalOptions {
                 // The engine stops itself at the deadline where it can; the
@@ -419,7 +425,11 @@ impl SupervisorState {
             coverage: current.coverage,
         };
         let document_bytes = request.input.as_ref().map_or(0, String::len)
-            + request.data.as_ref().map_or(0, String::len);
+            + request.data.as_ref().map_or(0, String::len)
+            + request
+                .scenarios
+                .as_ref()
+                .map_or(0, |s| s.iter().map(|(_, text)| text.len()).sum());
         let mut line = serde_json::to_vec(&request).map_err(std::io::Error::other)?;
         line.push(b'\n');
         worker.stdin.write_all(&line)?;
@@ -475,7 +485,7 @@ impl SupervisorState {
             stdin,
             stderr_tail,
             stderr_thread,
-            sent: [0; 3],
+            sent: [0; 4],
         });
         true
     }
@@ -525,6 +535,7 @@ impl SupervisorState {
             parsed: Vec::new(),
             tests: None,
             trace: None,
+            scenarios: Vec::new(),
         })));
         self.start_worker();
     }

@@ -145,6 +145,7 @@ pub fn open_paths(paths: &[PathBuf]) -> Result<(Workspace, Vec<Skipped>)> {
         query,
         options: EvalOptions::default(),
         root,
+        expected: Default::default(),
     };
     Ok((workspace, found.skipped))
 }

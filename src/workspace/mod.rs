@@ -44,6 +44,9 @@ pub struct Workspace {
     pub data_origin: Origin,
     /// Every data file of the workspace.
     pub data_sources: Vec<DataSource>,
+    /// Expected results of the query for named inputs, as JSON text or
+    /// `undefined`.
+    pub expected: std::collections::BTreeMap<String, String>,
 }
 
 impl Workspace {

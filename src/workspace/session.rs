@@ -57,6 +57,9 @@ pub struct Session {
     pub options: EvalOptions,
     #[serde(default)]
     pub active_input: usize,
+    /// Expected results of the scenarios, by input name.
+    #[serde(default)]
+    pub expected: std::collections::BTreeMap<String, String>,
 }
 
 impl Session {
@@ -90,6 +93,7 @@ impl Session {
             query: workspace.query.clone(),
             options: workspace.options.clone(),
             active_input,
+            expected: workspace.expected.clone(),
         }
     }
 
@@ -135,6 +139,11 @@ impl Session {
             query: self.query.clone(),
             options: self.options.clone(),
             root: self.root.clone(),
+            expected: if self.expected.is_empty() {
+                base.expected.clone()
+            } else {
+                self.expected.clone()
+            },
         }
     }
 
@@ -213,6 +222,14 @@ pub fn recovery_path(data_dir: &Path, workspace: &Workspace) -> PathBuf {
         (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
     });
     data_dir.join("recovery").join(format!("{hash:016x}.json"))
+}
+
+/// The file that keeps the expected results of a workspace's scenarios.
+pub fn expectations_path(data_dir: &Path, workspace: &Workspace) -> PathBuf {
+    let recovery = recovery_path(data_dir, workspace);
+    data_dir
+        .join("expected")
+        .join(recovery.file_name().unwrap_or_default())
 }
 
 /// Settings kept between runs.

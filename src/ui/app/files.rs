@@ -12,7 +12,7 @@ use notify::{RecommendedWatcher, RecursiveMode, Watcher};
 
 use super::{Changed, PolicyWorkshopApp, ResultState};
 use crate::workspace::files::{merged_data, open_paths, read_document, save_atomic};
-use crate::workspace::session::{Session, Settings, data_dir, recovery_path};
+use crate::workspace::session::{Session, Settings, data_dir, expectations_path, recovery_path};
 use crate::workspace::{DiskState, Origin, Workspace};
 
 /// How often unsaved edits are written for recovery.
@@ -195,6 +195,9 @@ impl PolicyWorkshopApp {
         self.keep_origins_in_step();
         if !self.files.recovery_checked {
             self.files.recovery_checked = true;
+            if self.workspace.expected.is_empty() {
+                self.load_expectations();
+            }
             self.check_recovery();
         }
         self.take_file_events(ui.ctx());
@@ -262,6 +265,36 @@ impl PolicyWorkshopApp {
         self.changed = Changed::ALL;
         self.files.focused = DocRef::Policy(0);
         self.mark_edited();
+    }
+
+    /// Keeps the expected results of the scenarios in the data directory.
+    pub(super) fn save_expectations(&mut self) {
+        let Some(dir) = &self.files.data_dir else {
+            return;
+        };
+        let path = expectations_path(dir, &self.workspace);
+        let saved = std::fs::create_dir_all(path.parent().unwrap_or(dir))
+            .map_err(anyhow::Error::from)
+            .and_then(|()| {
+                let text = serde_json::to_string_pretty(&self.workspace.expected)?;
+                save_atomic(&path, &text)
+            });
+        if let Err(error) = saved {
+            log::warn!("cannot save the expected results: {error:#}");
+        }
+    }
+
+    /// Reads the expected results kept for this workspace.
+    pub(super) fn load_expectations(&mut self) {
+        let Some(dir) = &self.files.data_dir else {
+            return;
+        };
+        let path = expectations_path(dir, &self.workspace);
+        if let Ok(text) = read_document(&path)
+            && let Ok(expected) = serde_json::from_str(&text)
+        {
+            self.workspace.expected = expected;
+        }
     }
 
     fn save_settings(&mut self) {
@@ -350,8 +383,10 @@ impl PolicyWorkshopApp {
                 if self.refresh_from_disk(doc, path) {
                     match doc {
                         DocRef::Policy(_) => changed.policies = true,
-                        DocRef::Input(i) if i == self.active_input => changed.input = true,
-                        DocRef::Input(_) => {}
+                        DocRef::Input(i) => {
+                            changed.input |= i == self.active_input;
+                            changed.scenarios = true;
+                        }
                         DocRef::Data => changed.data = true,
                     }
                 }
@@ -364,10 +399,11 @@ impl PolicyWorkshopApp {
             }
             self.add_new_policy(path, &mut changed);
         }
-        if changed.policies || changed.input || changed.data {
+        if changed.policies || changed.input || changed.data || changed.scenarios {
             self.changed.policies |= changed.policies;
             self.changed.input |= changed.input;
             self.changed.data |= changed.data;
+            self.changed.scenarios |= changed.scenarios;
             self.mark_edited();
         }
     }
@@ -482,7 +518,10 @@ impl PolicyWorkshopApp {
             }
             match doc {
                 DocRef::Policy(_) => self.changed.policies = true,
-                DocRef::Input(_) => self.changed.input = true,
+                DocRef::Input(_) => {
+                    self.changed.input = true;
+                    self.changed.scenarios = true;
+                }
                 DocRef::Data => self.changed.data = true,
             }
             self.mark_edited();
