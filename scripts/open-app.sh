@@ -5,4 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-system-packages.sh
+# Without arguments the window opens the Kubernetes sample; the app alone
+# would reopen the workspace opened last.
+if [ "$#" -eq 0 ]; then
+    set -- --sample kubernetes-admission
+fi
 exec cargo run --release -- "$@"
