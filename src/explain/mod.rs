@@ -5,7 +5,7 @@
 //! regorus has no tracer, so the trace is computed: every body is split
 //! into statements with regorus's own parser, and for each statement a
 //! probe rule is added to the rule's package that collects the bindings of
-//! the statements before it and tells, for each binding, whether the
+//! the statements before it and records, for each binding, whether the
 //! statement holds and what its operands are. The probes run on a clone of
 //! the same engine with the same input, so the trace agrees with the
 //! evaluation it explains.
@@ -25,7 +25,8 @@ use crate::engine::{EngineValue, EvalOptions, PolicySource, PreparedEngine, prep
 pub use model::*;
 use syntax::Program;
 
-/// How long building one trace may take before it stops and says so.
+/// How long building one trace may take; bodies left after it are marked
+/// as not explained.
 pub const DEFAULT_BUDGET: Duration = Duration::from_millis(1500);
 
 /// Options for [`explain`].
@@ -148,8 +149,8 @@ pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     previous[b.len()]
 }
 
-/// The key of `keys` closest in spelling to `missing`, when it is close
-/// enough to be a likely typo.
+/// Returns the key of `keys` closest in spelling to `missing`, when it is
+/// close enough to be a likely typo.
 pub(crate) fn closest_key<'a>(missing: &str, keys: &'a [String]) -> Option<&'a str> {
     let allowed = (missing.chars().count() / 3).clamp(1, 3);
     keys.iter()

@@ -144,7 +144,7 @@ impl<'a> Tracer<'a> {
         }
     }
 
-    /// The rules the query depends on, grouped by package and name, those
+    /// Lists the rules the query depends on, grouped by package and name, those
     /// the query names first.
     fn groups(&self, query: &str) -> Vec<Vec<usize>> {
         let program = self.program;
@@ -156,8 +156,8 @@ impl<'a> Tracer<'a> {
                     || full.starts_with(&format!("{path}."))
                     || path.starts_with(&format!("{full}."))
                     || path.starts_with(&format!("{full}["));
-                // A whole package leaves out its tests, as `opa eval` shows them
-                // but a learner asks about the rules.
+                // A whole package leaves out its tests: the trace is about
+                // the rules.
                 let is_test = rule.name.starts_with("test_") && full != path;
                 if named && !is_test && !order.contains(&index) {
                     order.push(index);
@@ -345,7 +345,7 @@ impl<'a> Tracer<'a> {
         self.engine.evaluate_in_place(query)
     }
 
-    /// The value of one probe rule: from the batch evaluated for its
+    /// Returns the value of one probe rule: from the batch evaluated for its
     /// round, or evaluated alone.
     fn probe(&mut self, query: &str) -> Result<Option<JsonValue>, String> {
         if let Some(value) = self.batch.remove(query) {
@@ -852,7 +852,7 @@ impl<'a> Tracer<'a> {
     }
 }
 
-/// The paths of data a query reads, such as `data.authz.allow`.
+/// Finds the paths of data a query reads, such as `data.authz.allow`.
 fn query_paths(query: &str) -> Vec<String> {
     let mut paths = Vec::new();
     let bytes: Vec<char> = query.chars().collect();
@@ -909,7 +909,7 @@ fn is_ident(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
 }
 
-/// The operands whose values the probe collects: those that use only
+/// Picks the operands whose values the probe collects: those that use only
 /// variables bound before the statement, plus, for `every`, the elements
 /// its body fails for.
 fn shown_operands(
@@ -1016,7 +1016,7 @@ fn helpers() -> String {
     )
 }
 
-/// The statements of a probe's body, one per line. Each ends with `;`, so
+/// Lays out the statements of a probe's body, one per line. Each ends with `;`, so
 /// a statement that starts with `(` is not read as a call on the one
 /// before it.
 fn indent(lines: &[&str]) -> String {

@@ -62,11 +62,11 @@ pub(crate) struct Operand {
     pub argument_of: Option<(String, usize, usize)>,
     /// Variables the operand uses.
     pub vars: BTreeSet<String>,
-    /// What to call the operand instead of its text.
+    /// A label shown instead of the operand's text.
     pub label: Option<String>,
 }
 
-/// What kind of statement this is, for the plain-language sentences.
+/// The kind of a statement, for the plain-language sentences.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StatementKind {

@@ -15,14 +15,14 @@ use crate::explain::text::value_text;
 use crate::worker::protocol::ScenarioResult;
 use crate::workspace::NamedInput;
 
-/// What the scenario table shows.
+/// The scenario table's results.
 #[derive(Debug, Default)]
 pub struct ScenariosState {
     /// The results of the newest reply, one per input small enough.
     pub results: Vec<ScenarioResult>,
 }
 
-/// How a result compares with the one expected.
+/// The comparison of a result with the one expected.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Verdict {
     Matches,

@@ -12,7 +12,7 @@ use crate::explain::{
     Trace,
 };
 
-/// Which parts of the trace the tree lists.
+/// The parts of the trace the tree lists.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum TraceFilter {
     /// Rules that produced nothing and the statements that stopped them.
@@ -24,7 +24,7 @@ pub enum TraceFilter {
     Notes,
 }
 
-/// What the trace panel shows and remembers.
+/// The trace panel's state between frames.
 #[derive(Debug, Default)]
 pub struct TraceState {
     /// The trace of the newest successful evaluation and its revision.
@@ -35,8 +35,8 @@ pub struct TraceState {
 }
 
 impl TraceState {
-    /// The selected rule, or the first rule that produced nothing, or the
-    /// first rule.
+    /// Returns the selected rule, or the first rule that produced nothing,
+    /// or the first rule.
     pub fn selected_rule(&self) -> Option<&RuleTrace> {
         let (_, trace) = self.last.as_ref()?;
         self.selected
@@ -93,7 +93,7 @@ impl TraceState {
     }
 }
 
-/// The last line of a definition: the end of its last body.
+/// Returns the last line of a definition: the end of its last body.
 fn last_line(definition: &crate::explain::DefinitionTrace) -> u32 {
     definition
         .bodies
@@ -178,8 +178,8 @@ pub fn outcome_color(outcome: StatementOutcome, dark_mode: bool) -> Color32 {
     }
 }
 
-/// A one-character symbol for an outcome; all are in egui's monospace
-/// font, so draw them monospace.
+/// Returns a one-character symbol for an outcome. All are in egui's
+/// monospace font, so draw them monospace.
 pub fn outcome_symbol(outcome: StatementOutcome) -> &'static str {
     match outcome {
         StatementOutcome::Succeeded => "●",

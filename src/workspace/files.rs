@@ -14,10 +14,10 @@ use super::loader::{INPUTS_FOLDER, is_input_file, merge_data};
 use super::{NamedInput, Workspace};
 use crate::engine::{EvalOptions, PolicySource, package_query};
 
-/// What happened to a document's file since the app last read or wrote it.
+/// The state of a document's file since the app last read or wrote it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum DiskState {
-    /// The file holds what the app last read or wrote.
+    /// The file has the text the app last read or wrote.
     #[default]
     InSync,
     /// The file changed on disk while the document had unsaved edits; the
@@ -27,7 +27,7 @@ pub enum DiskState {
     Deleted,
 }
 
-/// Where a document came from.
+/// The file a document came from, and its state.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Origin {
     /// The file, or `None` for a document that exists only in the app.
@@ -38,7 +38,7 @@ pub struct Origin {
 }
 
 impl Origin {
-    /// An origin for text just read from `path`.
+    /// Makes the origin of text just read from `path`.
     pub fn file(path: &Path, text: &str) -> Self {
         Origin {
             path: Some(path.to_path_buf()),
@@ -65,7 +65,7 @@ pub struct DataSource {
     pub mount: Vec<String>,
 }
 
-/// Something that could not be opened, said in plain words.
+/// A file that could not be opened, with the reason in plain words.
 pub type Skipped = String;
 
 /// Opens folders and files the way `opa eval -d` reads them: every `.rego`

@@ -22,7 +22,7 @@ pub const DATA_DIR_VARIABLE: &str = "POLICY_WORKSHOP_DATA_DIR";
 /// Recent workspaces kept in the File menu.
 const RECENT_LIMIT: usize = 8;
 
-/// The platform's data directory for this app: `$XDG_DATA_HOME` or
+/// Returns the platform's data directory for this app: `$XDG_DATA_HOME` or
 /// `~/.local/share` on Linux, `~/Library/Application Support` on macOS and
 /// `%APPDATA%` on Windows, each with `policy-workshop` appended.
 pub fn data_dir() -> Option<PathBuf> {
@@ -169,7 +169,7 @@ impl Session {
             .with_context(|| format!("{} is not a Policy Workshop session", path.display()))
     }
 
-    /// The time it was written, as `HH:MM:SS UTC` with the date when it is
+    /// Formats the time it was written, as `HH:MM:SS UTC` with the date when it is
     /// not today.
     pub fn saved_at_text(&self) -> String {
         time_text(self.saved_at)
@@ -183,7 +183,7 @@ pub fn now() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
-/// A UTC time as `HH:MM:SS UTC`, with the date `YYYY-MM-DD` in front when
+/// Formats a UTC time as `HH:MM:SS UTC`, with the date `YYYY-MM-DD` in front when
 /// it is not today.
 pub fn time_text(seconds: u64) -> String {
     let day = seconds / 86_400;
@@ -210,7 +210,7 @@ pub fn time_text(seconds: u64) -> String {
     format!("{y:04}-{m:02}-{d:02} {time}")
 }
 
-/// The recovery file of a workspace: one per opened folder, or per title
+/// Returns the recovery file of a workspace: one per opened folder, or per title
 /// for a workspace without one.
 pub fn recovery_path(data_dir: &Path, workspace: &Workspace) -> PathBuf {
     let key = match &workspace.root {
@@ -224,7 +224,7 @@ pub fn recovery_path(data_dir: &Path, workspace: &Workspace) -> PathBuf {
     data_dir.join("recovery").join(format!("{hash:016x}.json"))
 }
 
-/// The file that keeps the expected results of a workspace's scenarios.
+/// Returns the file that keeps the expected results of a workspace's scenarios.
 pub fn expectations_path(data_dir: &Path, workspace: &Workspace) -> PathBuf {
     let recovery = recovery_path(data_dir, workspace);
     data_dir
@@ -267,7 +267,7 @@ impl Settings {
         self.recent.truncate(RECENT_LIMIT);
     }
 
-    /// The workspace opened last, when it still exists.
+    /// Returns the workspace opened last, when it still exists.
     pub fn last(&self) -> Option<&Vec<PathBuf>> {
         self.recent
             .first()

@@ -18,7 +18,7 @@ use crate::workspace::{DiskState, Origin, Workspace};
 /// How often unsaved edits are written for recovery.
 pub const AUTOSAVE_INTERVAL: Duration = Duration::from_secs(3);
 
-/// A native dialog that answers faster than this did not open: with no
+/// A native dialog that returns faster than this did not open: with no
 /// desktop portal and no zenity, rfd returns at once.
 const DIALOG_MIN_TIME: Duration = Duration::from_millis(300);
 
@@ -30,7 +30,7 @@ pub enum DocRef {
     Data,
 }
 
-/// What a path typed by hand, or picked in a dialog, is for.
+/// The use of a path typed by hand or picked in a dialog.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PathPurpose {
     Open,
@@ -164,7 +164,7 @@ fn name_of(workspace: &Workspace, doc: DocRef) -> String {
     }
 }
 
-/// Every document of the workspace.
+/// Lists every document of the workspace.
 fn all_docs(workspace: &Workspace) -> Vec<DocRef> {
     (0..workspace.policies.len())
         .map(DocRef::Policy)
@@ -535,7 +535,7 @@ impl PolicyWorkshopApp {
         }
     }
 
-    /// Saves one document to its file, or asks where when it has none.
+    /// Saves one document to its file; one without a file gets a path first.
     pub fn save(&mut self, doc: DocRef) {
         if doc == DocRef::Data && self.workspace.data_is_merged() {
             self.set_notice(
@@ -788,7 +788,7 @@ impl PolicyWorkshopApp {
         }
     }
 
-    /// The `opa eval` command that reproduces the current result.
+    /// Builds the `opa eval` command that reproduces the current result.
     pub fn opa_eval_command(&self) -> String {
         let mut command = String::from("opa eval --format pretty");
         if self.workspace.options.rego_v0 {
@@ -813,7 +813,7 @@ impl PolicyWorkshopApp {
         command
     }
 
-    /// The `opa test` command that runs the same tests.
+    /// Builds the `opa test` command that runs the same tests.
     pub fn opa_test_command(&self) -> String {
         let mut command = String::from("opa test -v");
         if self.workspace.options.rego_v0 {
