@@ -273,7 +273,10 @@ pub fn ui(ui: &mut Ui, state: &mut TraceState, stale: bool, actions: &mut Vec<Ac
     if state.filter != TraceFilter::Notes
         && let Some(rule) = state.selected_rule()
     {
-        why_box(ui, rule, stale);
+        let chosen = why_box(ui, rule, &trace.rules, stale);
+        if let Some(path) = chosen {
+            state.selected = Some(path);
+        }
     }
 
     let mut selected = None;
@@ -316,7 +319,10 @@ pub fn ui(ui: &mut Ui, state: &mut TraceState, stale: bool, actions: &mut Vec<Ac
     }
 }
 
-fn why_box(ui: &mut Ui, rule: &RuleTrace, stale: bool) {
+/// Draws the sentence on the selected rule, with a picker for another
+/// rule; returns the path of a rule picked.
+fn why_box(ui: &mut Ui, rule: &RuleTrace, rules: &[RuleTrace], stale: bool) -> Option<String> {
+    let mut chosen = None;
     let frame = egui::Frame::group(ui.style())
         .fill(ui.visuals().faint_bg_color)
         .inner_margin(egui::Margin::same(8));
@@ -327,11 +333,25 @@ fn why_box(ui: &mut Ui, rule: &RuleTrace, stale: bool) {
         }
         ui.horizontal(|ui| {
             let color = outcome_color(rule_outcome_kind(rule), ui.visuals().dark_mode);
-            ui.label(RichText::new("Why").strong().color(color));
-            ui.weak(&rule.path);
+            let label = ui.label(RichText::new("Why").strong().color(color));
+            let picker = egui::ComboBox::from_id_salt("why_rule")
+                .selected_text(&rule.path)
+                .show_ui(ui, |ui| {
+                    for other in rules {
+                        if ui
+                            .selectable_label(other.path == rule.path, &other.path)
+                            .clicked()
+                        {
+                            chosen = Some(other.path.clone());
+                        }
+                    }
+                });
+            let _ = picker.response.labelled_by(label.id);
+            ui.weak("Put the cursor in a rule, or click one below, to explain it.");
         });
         ui.add(egui::Label::new(RichText::new(why(rule)).size(15.0)).wrap());
     });
+    chosen
 }
 
 fn symbol(ui: &mut Ui, outcome: StatementOutcome) {
