@@ -20,10 +20,11 @@ pub struct Difference {
 pub const REMAINING: &[Difference] = &[
     Difference {
         title: "Decimal numbers",
-        detail: "OPA computes with exact decimals, so 0.1 + 0.2 is 0.3 and 0.1 + 0.2 == 0.3 is \
-                 true. regorus 0.14.1 stores a non-integer as a 64-bit binary float and has no \
-                 decimal type, so the sum is 0.30000000000000004 and the comparison is false. \
-                 Integers stay exact at any size.",
+        detail: "OPA computes with exact decimals, so 0.1 + 0.2 == 0.3 is true. regorus 0.14.1 \
+                 stores a non-integer as a 64-bit binary float and has no decimal type, so inside \
+                 a policy the sum is 0.30000000000000004 and the comparison is false. Results are \
+                 printed rounded to 16 significant digits, which shows the sum as 0.3, as OPA \
+                 does. Integers stay exact at any size.",
     },
     Difference {
         title: "Very large non-integers",
@@ -141,7 +142,7 @@ pub fn warnings(text: &str) -> Vec<Warning> {
                 column,
                 message: "arithmetic on a non-integer: OPA computes exact decimals \
                           (0.1 + 0.2 is 0.3), regorus binary floating point \
-                          (0.30000000000000004), so the last digits and equality tests can differ."
+                          (0.30000000000000004), so equality tests and the 17th digit can differ."
                     .to_string(),
             });
         }

@@ -247,8 +247,10 @@ fn run_query(engine: &mut regorus::Engine, query: &str) -> Result<Evaluation, En
             format!("the result has no JSON form: {error}"),
         )
     })?;
+    let mut results = drop_failed_results(results, query);
+    tidy_fractions(&mut results);
     Ok(Evaluation {
-        results: drop_failed_results(results, query),
+        results,
         prints,
         elapsed,
     })
@@ -346,6 +348,46 @@ fn parse_error(policy: &PolicySource, text: &str, options: &EvalOptions) -> Engi
 /// was false. In OPA such a query has no result; regorus 0.14 returns the
 /// false statement as the result's value. A single statement keeps its
 /// `false`, as in OPA.
+/// Prints non-integers the way OPA's decimal arithmetic gives them where
+/// binary floating point leaves noise in the last digit: regorus computes
+/// `0.1 + 0.2` as 0.30000000000000004, which OPA prints as 0.3.
+///
+/// A float holds 15 to 17 significant decimal digits; rounding to 16 and
+/// keeping the result only when it is shorter removes the representation
+/// error of sums and products of short decimals, and leaves values such as
+/// 1/3 (0.3333333333333333) as they are.
+///
+/// NOTE: comparisons inside a policy still see the float: `0.1 + 0.2 ==
+/// 0.3` is false here and true in OPA. A number of 17 significant digits
+/// that comes from the input is shortened too.
+pub fn tidy_fractions(value: &mut JsonValue) {
+    match value {
+        JsonValue::Number(number) => {
+            let text = number.to_string();
+            if !text.contains(['.', 'e', 'E']) {
+                return;
+            }
+            let Some(float) = number.as_f64() else {
+                return;
+            };
+            let Ok(rounded) = format!("{float:.15e}").parse::<f64>() else {
+                return;
+            };
+            if rounded == float || !rounded.is_finite() {
+                return;
+            }
+            if let Some(shorter) = serde_json::Number::from_f64(rounded)
+                && shorter.to_string().len() < text.len()
+            {
+                *number = shorter;
+            }
+        }
+        JsonValue::Array(items) => items.iter_mut().for_each(tidy_fractions),
+        JsonValue::Object(fields) => fields.values_mut().for_each(tidy_fractions),
+        _ => {}
+    }
+}
+
 fn drop_failed_results(mut results: JsonValue, query: &str) -> JsonValue {
     let statements = count_statements(query);
     if statements < 2 {

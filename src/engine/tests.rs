@@ -241,3 +241,39 @@ fn huge_integers_stay_exact() {
         Some("18446744073709551616")
     );
 }
+
+#[test]
+fn fractions_print_as_opa_prints_them() {
+    let mut value = serde_json::json!({
+        "sum": 0.30000000000000004,
+        "third": 0.3333333333333333,
+        "nested": [2.0999999999999996, 1.2100000000000002],
+        "exact": 3.14159,
+        "big": 100000000000000000000000u128,
+    });
+    tidy_fractions(&mut value);
+    assert_eq!(value["sum"].to_string(), "0.3");
+    assert_eq!(value["third"].to_string(), "0.3333333333333333");
+    assert_eq!(value["nested"].to_string(), "[2.1,1.21]");
+    assert_eq!(value["exact"].to_string(), "3.14159");
+    assert_eq!(value["big"].to_string(), "100000000000000000000000");
+}
+
+#[test]
+fn fraction_equality_still_sees_binary_floats() {
+    // NOTE: a difference from OPA that printing cannot fix: OPA's exact
+    // decimals make this true.
+    let policies = [PolicySource::new(
+        "p.rego",
+        "package p\n\nsame := 0.1 + 0.2 == 0.3\n",
+    )];
+    let evaluation = evaluate(
+        &policies,
+        None,
+        None,
+        "data.p.same",
+        &EvalOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(evaluation.value(), Some(&serde_json::json!(false)));
+}

@@ -208,8 +208,8 @@ fn evaluation_ui(
                 ui.label(
                     RichText::new(
                         "Note: non-integer numbers here were computed in binary floating point by \
-                         regorus. OPA computes exact decimals, so the last digits can differ \
-                         (0.1 + 0.2 is 0.3 in OPA, 0.30000000000000004 here).",
+                         regorus and printed rounded to 16 significant digits. OPA computes exact \
+                         decimals, so a 17th digit, or an equality test on such numbers, can differ.",
                     )
                     .small()
                     .weak(),
