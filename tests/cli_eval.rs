@@ -372,3 +372,56 @@ fn deep_literal_rejected() {
         json!(3)
     );
 }
+
+#[test]
+fn explain_modes_filter_the_json_trace() {
+    let dir = workspace(&[
+        (
+            "p.rego",
+            "package p\n\ndefault allow := false\n\nallow if {\n\tprint(\"role\", input.role)\n\tinput.role == \"admin\"\n}\n\nname := input.name\n",
+        ),
+        ("input.json", r#"{"role": "dev", "name": "ann"}"#),
+    ]);
+    let explain = |mode: &str| {
+        let output = run(
+            &[
+                "eval",
+                "-d",
+                "p.rego",
+                "-i",
+                "input.json",
+                "--explain",
+                mode,
+                "data.p",
+            ],
+            dir.path(),
+        );
+        // print() output goes to stderr, as with opa eval.
+        assert_eq!(String::from_utf8_lossy(&output.stderr).trim(), "role dev");
+        stdout_json(&output)["explanation"].clone()
+    };
+    let names = |explanation: &Value| -> Vec<String> {
+        explanation["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|rule| rule["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let full = explain("full");
+    assert_eq!(names(&full), ["allow", "name"]);
+    let fails = explain("fails");
+    assert_eq!(names(&fails), ["allow"]);
+    assert!(
+        fails["rules"][0]["why"]
+            .as_str()
+            .unwrap()
+            .starts_with("allow is false (its default, line 3) because"),
+        "{fails}"
+    );
+    assert_eq!(fails["rules"][0]["default"]["value"], json!("false"));
+    let notes = explain("notes");
+    assert!(names(&notes).is_empty());
+    assert_eq!(notes["notes"][0]["text"], json!("role dev"));
+    assert_eq!(notes["notes"][0]["line"], json!(6));
+}

@@ -155,7 +155,7 @@ fn every_rule_outcome_in_the_trace_agrees_with_evaluation() {
                 .collect();
             match (rule["kind"].as_str(), &traced) {
                 (Some("complete"), Some(value)) => {
-                    let from_default = rule["default"].is_array() && succeeded.is_empty();
+                    let from_default = rule["default"].is_object() && succeeded.is_empty();
                     if !from_default && !produced.contains(value) {
                         problems.push(format!(
                             "{name}: {path} is {value} but the succeeded bodies gave {produced:?}"

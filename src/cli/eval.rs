@@ -43,15 +43,27 @@ pub fn run(args: &EvalArgs) -> ExitCode {
             return ExitCode::from(EXIT_ERROR);
         }
     };
+    // print() output goes to stderr, as `opa eval` writes it.
+    if let Ok((evaluation, _)) = &outcome {
+        for line in &evaluation.prints {
+            let mut parts = line.splitn(3, ':');
+            let message = match (parts.next(), parts.next(), parts.next()) {
+                (Some(_), Some(number), Some(rest)) if number.trim().parse::<u32>().is_ok() => {
+                    rest.strip_prefix(' ').unwrap_or(rest)
+                }
+                _ => line.as_str(),
+            };
+            eprintln!("{message}");
+        }
+    }
     let mut stdout = std::io::stdout().lock();
     let printed = match (&outcome, args.format) {
         (Ok((evaluation, trace)), OutputFormat::Json) => {
             let mut results = evaluation.results.clone();
-            if let (Some(trace), Some(object)) = (trace, results.as_object_mut()) {
-                object.insert(
-                    "explanation".to_string(),
-                    serde_json::to_value(trace).unwrap_or_default(),
-                );
+            let mode = args.explain.as_deref().and_then(|mode| mode.parse().ok());
+            if let (Some(trace), Some(mode), Some(object)) = (trace, mode, results.as_object_mut())
+            {
+                object.insert("explanation".to_string(), explanation_json(trace, mode));
             }
             write_json(&mut stdout, &results)
         }
@@ -80,6 +92,27 @@ pub fn run(args: &EvalArgs) -> ExitCode {
         Ok(_) => ExitCode::SUCCESS,
         Err(_) => ExitCode::from(EXIT_ERROR),
     }
+}
+
+/// The trace as JSON for `--explain MODE`: `fails` keeps the rules that
+/// produced nothing, `notes` keeps only the notes, and every rule gets the
+/// sentence the window shows as `why`.
+fn explanation_json(trace: &Trace, mode: text::Mode) -> JsonValue {
+    let mut trace = trace.clone();
+    match mode {
+        text::Mode::Fails => trace.rules.retain(text::has_failure),
+        text::Mode::Notes => trace.rules.clear(),
+        text::Mode::Full => {}
+    }
+    let mut value = serde_json::to_value(&trace).unwrap_or_default();
+    if let Some(rules) = value.get_mut("rules").and_then(JsonValue::as_array_mut) {
+        for (json, rule) in rules.iter_mut().zip(&trace.rules) {
+            if let Some(object) = json.as_object_mut() {
+                object.insert("why".to_string(), JsonValue::String(text::why(rule)));
+            }
+        }
+    }
+    value
 }
 
 /// The reason `eval` could not produce a result.

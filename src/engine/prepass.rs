@@ -65,12 +65,17 @@ impl Rewrite {
             }
             RewriteKind::NotOperandsHoisted { operands } => format!(
                 "OPA evaluates {} before `not`, so this statement is undefined \
-                 (it fails) when any of them is undefined",
+                 (it fails) when {} undefined",
                 operands
                     .iter()
                     .map(|o| format!("`{o}`"))
                     .collect::<Vec<_>>()
-                    .join(", ")
+                    .join(", "),
+                if operands.len() == 1 {
+                    "that is"
+                } else {
+                    "any of them is"
+                }
             ),
             RewriteKind::MetadataCall => {
                 "this call returns the rule's # METADATA annotations, read by the app".to_string()

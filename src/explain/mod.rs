@@ -73,7 +73,7 @@ pub fn explain(
         .collect();
     let program = Program::parse(&engine_sources, options.eval.rego_v0);
     let mut trace = probe::Tracer::new(prepared, &program, input, options, started).run(query);
-    note_rewritten_negations(&mut trace, &rewrites);
+    undo_rewrites(&mut trace, policies, &rewrites);
     trace.notes = notes_from_prints(prints);
     for (file, message) in &program.unparsed {
         trace.gaps.push(format!(
@@ -84,25 +84,94 @@ pub fn explain(
     trace
 }
 
-/// Says, at a `not` the pre-pass rewrote, why it failed where regorus alone
-/// would have made it true.
-fn note_rewritten_negations(trace: &mut Trace, rewrites: &[(String, Vec<prepass::Rewrite>)]) {
+/// Puts the trace back in the user's words where the pre-pass rewrote
+/// the text: statements show the user's lines, and the `_ = operand`
+/// statements added after a `not` are folded into it, which fails with the
+/// reason when one of them failed, as OPA evaluates the operand first.
+fn undo_rewrites(
+    trace: &mut Trace,
+    policies: &[PolicySource],
+    rewrites: &[(String, Vec<prepass::Rewrite>)],
+) {
+    let original = |file: &str, first: u32, last: u32| -> Option<String> {
+        let policy = policies.iter().find(|p| p.path == file)?;
+        let lines: Vec<&str> = policy
+            .text
+            .lines()
+            .skip(first.saturating_sub(1) as usize)
+            .take((last + 1).saturating_sub(first) as usize)
+            .map(str::trim)
+            .collect();
+        Some(lines.join("\n"))
+    };
     for rule in &mut trace.rules {
         for body in rule
             .definitions
             .iter_mut()
             .flat_map(|d| d.bodies.iter_mut())
         {
-            for statement in &mut body.statements {
-                if statement.outcome != StatementOutcome::Failed {
-                    continue;
-                }
-                let found = rewrites
+            let mut index = 0;
+            while index < body.statements.len() {
+                let location = body.statements[index].location.clone();
+                let hoisted = rewrites
                     .iter()
-                    .find(|(file, _)| *file == statement.location.file)
-                    .and_then(|(_, list)| prepass::rewritten_not_at(list, statement.location.line));
-                if let Some(reason) = found {
-                    statement.note = Some(reason);
+                    .find(|(file, _)| *file == location.file)
+                    .and_then(|(_, list)| prepass::rewritten_not_at(list, location.line));
+                let is_not = matches!(body.statements[index].kind, StatementKind::Not);
+                if let (Some(reason), true) = (hoisted, is_not) {
+                    // Fold the `_ = operand` statements that follow on the line.
+                    let mut failed_operand = None;
+                    while index + 1 < body.statements.len()
+                        && body.statements[index + 1].location.line == location.line
+                        && body.statements[index + 1].text.starts_with("_ = ")
+                    {
+                        let extra = body.statements.remove(index + 1);
+                        if extra.outcome == StatementOutcome::Failed && failed_operand.is_none() {
+                            failed_operand = Some(extra);
+                        }
+                    }
+                    if let Some(extra) = failed_operand {
+                        let statement = &mut body.statements[index];
+                        statement.outcome = StatementOutcome::Failed;
+                        statement.held = 0;
+                        statement.failed_examples = extra.failed_examples;
+                        statement.held_examples.clear();
+                        statement.note = Some(reason);
+                    }
+                }
+                let statement = &mut body.statements[index];
+                if statement.text.contains("__pw_")
+                    && let Some(text) = original(
+                        &statement.location.file,
+                        statement.location.line,
+                        statement.location.end_line,
+                    )
+                {
+                    statement.text = text;
+                }
+                index += 1;
+            }
+            if let BodyOutcome::Failed { statement } = &mut body.outcome
+                && let Some(first) = body
+                    .statements
+                    .iter()
+                    .position(|s| s.outcome == StatementOutcome::Failed)
+            {
+                *statement = first;
+            }
+            // Statements after a failed one were not reached.
+            if let Some(first) = body
+                .statements
+                .iter()
+                .position(|s| s.outcome == StatementOutcome::Failed)
+            {
+                for later in &mut body.statements[first + 1..] {
+                    if later.outcome != StatementOutcome::NotReached {
+                        later.outcome = StatementOutcome::NotReached;
+                        later.failed_examples.clear();
+                        later.held_examples.clear();
+                        later.note = None;
+                    }
                 }
             }
         }

@@ -46,11 +46,21 @@ pub struct RuleTrace {
     pub kind: RuleKind,
     pub outcome: RuleOutcome,
     /// The `default` value and where it is declared.
-    pub default: Option<(Location, String)>,
+    pub default: Option<DefaultValue>,
     pub definitions: Vec<DefinitionTrace>,
     /// For functions: the arguments of the call the bodies were traced
     /// with, as JSON, with the location of that call.
     pub call: Option<FunctionCall>,
+    /// A limit of this rule's trace, in plain words.
+    #[serde(default)]
+    pub caveat: Option<String>,
+}
+
+/// A rule's `default` value, as written, and where.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DefaultValue {
+    pub location: Location,
+    pub value: String,
 }
 
 /// The call a function's trace was built from.

@@ -67,6 +67,8 @@ pub(super) struct Tracer<'a> {
     out_of_time: bool,
     /// Packages that have the helper functions of the probes.
     helped: BTreeSet<String>,
+    /// Rules the query reaches only through statements with `with`.
+    mocked: std::cell::RefCell<BTreeSet<usize>>,
 }
 
 impl<'a> Tracer<'a> {
@@ -92,6 +94,7 @@ impl<'a> Tracer<'a> {
             gaps: Vec::new(),
             out_of_time: false,
             helped: BTreeSet::new(),
+            mocked: std::cell::RefCell::new(BTreeSet::new()),
         }
     }
 
@@ -167,17 +170,27 @@ impl<'a> Tracer<'a> {
         let mut next = 0;
         while next < order.len() {
             let rule = &program.rules[order[next]];
-            let mut names = BTreeSet::new();
+            // Names used with and without `with` modifiers.
+            let mut names: BTreeMap<String, bool> = BTreeMap::new();
             for body in &rule.bodies {
-                names.extend(body.head_names.iter().cloned());
+                for name in &body.head_names {
+                    names.insert(name.clone(), false);
+                }
                 for statement in &body.statements {
-                    names.extend(statement.names.iter().cloned());
+                    let mocked = !statement.with_text.is_empty();
+                    for name in &statement.names {
+                        let entry = names.entry(name.clone()).or_insert(mocked);
+                        *entry &= mocked;
+                    }
                 }
             }
-            for name in names {
+            for (name, mocked) in names {
                 for index in program.resolve(rule.file_index, &rule.package, &name) {
                     if !order.contains(&index) {
                         order.push(index);
+                        if mocked {
+                            self.mocked.borrow_mut().insert(index);
+                        }
                     }
                 }
             }
@@ -246,7 +259,10 @@ impl<'a> Tracer<'a> {
             .defaults
             .iter()
             .find(|d| d.package == first.package && d.name == first.name)
-            .map(|d| (d.location.clone(), d.value_text.clone()));
+            .map(|d| DefaultValue {
+                location: d.location.clone(),
+                value: d.value_text.clone(),
+            });
         let outcome = match (&plan.call, first.kind) {
             (Some(call), _) => {
                 let arguments: Vec<String> = (0..call.arity)
@@ -284,6 +300,16 @@ impl<'a> Tracer<'a> {
                 bodies,
             });
         }
+        let caveat = plan
+            .group
+            .iter()
+            .any(|index| self.mocked.borrow().contains(index))
+            .then(|| {
+                "traced with the query's input; where a statement uses it with `with input as \
+                 ...`, as tests do, the input there is the mock, so look at that statement's \
+                 values"
+                    .to_string()
+            });
         RuleTrace {
             path,
             name: first.name.clone(),
@@ -291,6 +317,7 @@ impl<'a> Tracer<'a> {
             outcome,
             default,
             definitions,
+            caveat,
             call: plan.call.map(|call| FunctionCall {
                 location: call.location,
                 arguments: (0..call.arity)
@@ -308,6 +335,7 @@ impl<'a> Tracer<'a> {
             kind: first.kind,
             outcome: RuleOutcome::NotEvaluated,
             default: None,
+            caveat: None,
             definitions: group
                 .iter()
                 .map(|index| {
@@ -781,7 +809,7 @@ impl<'a> Tracer<'a> {
         let note = statement_note(statement, outcome, &failed_examples, &held_examples);
         StatementTrace {
             location: statement.location.clone(),
-            text: statement.text.clone(),
+            text: statement.display.clone(),
             kind: statement.kind.clone(),
             outcome,
             reached,
@@ -1182,7 +1210,7 @@ fn not_reached(body: &Body) -> BodyTrace {
 fn statement_not_reached(statement: &Statement) -> StatementTrace {
     StatementTrace {
         location: statement.location.clone(),
-        text: statement.text.clone(),
+        text: statement.display.clone(),
         kind: statement.kind.clone(),
         outcome: StatementOutcome::NotReached,
         reached: 0,

@@ -93,7 +93,10 @@ pub enum StatementKind {
 #[derive(Clone, Debug)]
 pub(crate) struct Statement {
     pub location: Location,
+    /// The text the probes run.
     pub text: String,
+    /// The text the trace shows.
+    pub display: String,
     /// The text of its `with` modifiers, joined, with a leading space; empty
     /// when it has none.
     pub with_text: String,
@@ -223,7 +226,7 @@ impl Program {
                         ),
                         _ => value_text.clone().unwrap_or_else(|| "true".to_string()),
                     };
-                    let bodies = bodies
+                    let mut bodies: Vec<Body> = bodies
                         .iter()
                         .map(|body| {
                             let mut names = head_name_set.clone();
@@ -243,6 +246,21 @@ impl Program {
                             }
                         })
                         .collect();
+                    // A rule without a body, such as `big := double(input.n)`,
+                    // is traced as one statement: its value must be defined.
+                    if bodies.is_empty()
+                        && let [value] = head_exprs.as_slice()
+                        && kind == RuleKind::Complete
+                        && is_balanced(&text_of(value.span()))
+                    {
+                        bodies.push(Body {
+                            location: lines.location(&policy.path, value.span()),
+                            is_else: false,
+                            value_text: text_of(value.span()),
+                            statements: vec![value_statement(&lines, &policy.path, value)],
+                            head_names: head_name_set.clone(),
+                        });
+                    }
                     self.rules.push(RuleDef {
                         file_index,
                         package: package.clone(),
@@ -503,6 +521,49 @@ fn statements(lines: &LineIndex, file: &str, query: &Query) -> Vec<Statement> {
         .collect()
 }
 
+/// The statement that a body-less rule's value is defined: `_ = value`.
+fn value_statement(lines: &LineIndex, file: &str, value: &Expr) -> Statement {
+    let mut vars = BTreeSet::new();
+    let mut names = BTreeSet::new();
+    let mut operands = Vec::new();
+    collect_vars(value, &mut vars);
+    collect_names(value, &mut names);
+    top_operands(value, &mut operands);
+    add_call_arguments(value, &mut operands);
+    let shown = text_of(value.span());
+    Statement {
+        location: lines.location(file, value.span()),
+        text: format!("_ = {shown}"),
+        display: shown,
+        with_text: String::new(),
+        kind: StatementKind::Expression,
+        operands,
+        vars,
+        names,
+    }
+}
+
+/// Adds the arguments of the calls in `expr` to its operands, marked with
+/// the function they go to, so a function can be traced with them.
+fn add_call_arguments(expr: &Expr, operands: &mut Vec<Operand>) {
+    let mut calls = Vec::new();
+    collect_calls(expr, &mut calls);
+    for (function, index, arity, argument) in calls {
+        if let Some(existing) = operands
+            .iter_mut()
+            .find(|o| o.text == text_of(argument.span()))
+        {
+            existing.argument_of.get_or_insert((function, index, arity));
+            continue;
+        }
+        let mut entry = operand(&argument);
+        entry.argument_of = Some((function, index, arity));
+        if is_balanced(&entry.text) {
+            operands.push(entry);
+        }
+    }
+}
+
 fn statement(lines: &LineIndex, file: &str, stmt: &LiteralStmt) -> Statement {
     let with_text: String = stmt
         .with_mods
@@ -578,30 +639,14 @@ fn statement(lines: &LineIndex, file: &str, stmt: &LiteralStmt) -> Statement {
     for modifier in &stmt.with_mods {
         collect_names(&modifier.r#as, &mut names);
     }
-    let mut calls = Vec::new();
-    match &stmt.literal {
-        Literal::Expr { expr, .. } | Literal::NotExpr { expr, .. } => {
-            collect_calls(expr, &mut calls)
-        }
-        _ => {}
+    if let Literal::Expr { expr, .. } | Literal::NotExpr { expr, .. } = &stmt.literal {
+        add_call_arguments(expr, &mut operands);
     }
-    for (function, index, arity, argument) in calls {
-        if let Some(existing) = operands
-            .iter_mut()
-            .find(|o| o.text == text_of(argument.span()))
-        {
-            existing.argument_of.get_or_insert((function, index, arity));
-            continue;
-        }
-        let mut entry = operand(&argument);
-        entry.argument_of = Some((function, index, arity));
-        if is_balanced(&entry.text) {
-            operands.push(entry);
-        }
-    }
+    let text = text_of(&stmt.span);
     Statement {
         location: lines.location(file, &stmt.span),
-        text: text_of(&stmt.span).to_string(),
+        display: text.clone(),
+        text,
         with_text,
         kind,
         operands,

@@ -73,7 +73,7 @@ fn a_rule_without_default_is_undefined_and_the_sentence_says_so() {
         why(allow),
         "allow is undefined because the body at line 3 stopped at line 4, \
          `input.role == \"admin\"`, where input.role is \"editor\". It has no default, \
-         so it is left out of the result; add `default ... := false` to give it a value."
+         so it is left out of the result; a `default allow := ...` rule would give it a value."
     );
 }
 
@@ -337,4 +337,54 @@ fn a_not_over_a_call_with_an_undefined_argument_fails_as_in_opa() {
         note.contains("OPA evaluates `input.image` before `not`"),
         "{note}"
     );
+}
+
+#[test]
+fn a_function_called_from_a_rule_value_is_traced() {
+    let policy =
+        "package p\n\ndouble(x) := y if {\n\ty := x * 2\n\ty > 10\n}\n\nbig := double(input.n)\n";
+    let trace = trace(policy, json!({"n": 3}), "data.p.big");
+    let function = rule(&trace, "double");
+    let call = function
+        .call
+        .as_ref()
+        .expect("traced with the call in big's value");
+    assert_eq!(call.arguments, vec![json!(3)]);
+    assert_eq!(
+        body(function, 0).outcome,
+        BodyOutcome::Failed { statement: 1 }
+    );
+    let big = rule(&trace, "big");
+    assert_eq!(body(big, 0).statements[0].text, "double(input.n)");
+    assert!(
+        why(big).contains("where double(input.n) is undefined"),
+        "{}",
+        why(big)
+    );
+}
+
+#[test]
+fn rewritten_text_is_shown_as_the_user_wrote_it() {
+    let policy = "package p\n\ngreet if {\n\tx := $\"hi {input.name}\"\n\tx == \"hi bob\"\n}\n";
+    let trace = trace(policy, json!({"name": "ann"}), "data.p.greet");
+    let statements = &body(rule(&trace, "greet"), 0).statements;
+    assert_eq!(statements[0].text, "x := $\"hi {input.name}\"");
+    assert_eq!(statements[1].outcome, StatementOutcome::Failed);
+    let text = render(&trace, Mode::Full);
+    assert!(!text.contains("__pw"), "{text}");
+}
+
+#[test]
+fn a_not_whose_operands_are_defined_gets_no_note() {
+    let policy =
+        "package p\n\ndeny if {\n\tnot startswith(input.image, \"registry.example.com/\")\n}\n";
+    let trace = trace(
+        policy,
+        json!({"image": "registry.example.com/app"}),
+        "data.p.deny",
+    );
+    let statement = &body(rule(&trace, "deny"), 0).statements[0];
+    assert_eq!(statement.outcome, StatementOutcome::Failed);
+    assert_eq!(statement.note, None);
+    assert_eq!(body(rule(&trace, "deny"), 0).statements.len(), 1);
 }

@@ -120,12 +120,19 @@ fn article(kind: &str) -> &'static str {
     }
 }
 
-/// The operands of an example worth naming, in words.
+/// The operands of an example worth naming, in words. A variable already
+/// named among the bindings is not named again.
 pub fn example_phrases(example: &Example) -> Vec<String> {
     example
         .operands
         .iter()
         .filter(|operand| !is_self_evident(operand))
+        .filter(|operand| {
+            !example
+                .bindings
+                .iter()
+                .any(|(name, _)| *name == operand.text)
+        })
         .map(operand_phrase)
         .collect()
 }
@@ -250,6 +257,14 @@ fn failures(rule: &RuleTrace) -> String {
 
 /// One or two sentences on why `rule` has its value.
 pub fn why(rule: &RuleTrace) -> String {
+    let mut sentence = why_value(rule);
+    if let Some(caveat) = &rule.caveat {
+        sentence.push_str(&format!(" Note: {caveat}."));
+    }
+    sentence
+}
+
+fn why_value(rule: &RuleTrace) -> String {
     let total = bodies(rule).count();
     let succeeded: Vec<&BodyTrace> = bodies(rule)
         .filter(|b| matches!(b.outcome, BodyOutcome::Succeeded { .. }))
@@ -337,15 +352,10 @@ pub fn why(rule: &RuleTrace) -> String {
             match succeeded.first() {
                 Some(body) => format!("{name} is {shown} because {} succeeded.", body_name(body)),
                 None => match &rule.default {
-                    Some((_, default)) => format!(
+                    Some(default) => format!(
                         "{name} is {shown} (its default, line {}) because {}.",
-                        rule.default
-                            .as_ref()
-                            .map_or(0, |(location, _)| location.line),
-                        {
-                            let _ = default;
-                            none_succeeded()
-                        }
+                        default.location.line,
+                        none_succeeded()
                     ),
                     None => format!("{name} is {shown}."),
                 },
@@ -353,11 +363,12 @@ pub fn why(rule: &RuleTrace) -> String {
         }
         (RuleOutcome::Undefined, _) => {
             let mut text = format!("{name} is undefined because {}.", none_succeeded());
-            if rule.default.is_none() && rule.kind == RuleKind::Complete {
-                text.push_str(
-                    " It has no default, so it is left out of the result; \
-                     add `default ... := false` to give it a value.",
-                );
+            let is_test = name.starts_with("test_");
+            if rule.default.is_none() && rule.kind == RuleKind::Complete && !is_test {
+                text.push_str(&format!(
+                    " It has no default, so it is left out of the result; a `default {name} := ...` \
+                     rule would give it a value."
+                ));
             }
             text
         }
@@ -371,7 +382,7 @@ fn plural(count: u64) -> &'static str {
 
 /// True when the rule produced nothing: undefined, empty, an error, or
 /// some body that did not succeed.
-fn has_failure(rule: &RuleTrace) -> bool {
+pub fn has_failure(rule: &RuleTrace) -> bool {
     match &rule.outcome {
         RuleOutcome::Undefined | RuleOutcome::Error(_) => true,
         RuleOutcome::Defined(JsonValue::Array(items)) if items.is_empty() => true,
@@ -462,7 +473,7 @@ pub fn render(trace: &Trace, mode: Mode) -> String {
                             continue;
                         }
                         let mut line = format!(
-                            "    {}:{} {:<13} {}",
+                            "    {}:{} {:<14} {}",
                             statement.location.file,
                             statement.location.line,
                             statement.outcome.describe(),

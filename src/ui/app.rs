@@ -299,7 +299,13 @@ impl PolicyWorkshopApp {
                     .get(self.active_policy)
                     .map(|p| p.path.clone())
                     .unwrap_or_default();
-                let statements = self.trace.statement_marks(&file);
+                // The marks follow the last trace; while the policy has an
+                // error its lines may have moved, so none are drawn.
+                let statements = if self.result.failure.is_some() {
+                    Vec::new()
+                } else {
+                    self.trace.statement_marks(&file)
+                };
                 let tab_marks = self.tab_marks();
                 let output = policy_panel::ui(
                     ui,

@@ -111,12 +111,6 @@ fn statement_detail(statement: &StatementTrace) -> String {
         statement.outcome.describe(),
         statement_line(&statement.text)
     );
-    if statement.reached > 1 {
-        detail.push_str(&format!(
-            "\nheld for {} of {} bindings",
-            statement.held, statement.reached
-        ));
-    }
     let reason = statement_reason(statement);
     if !reason.is_empty() {
         detail.push('\n');
@@ -417,8 +411,11 @@ fn rule_ui(
                     arguments.join(", ")
                 ));
             }
-            if let Some((location, value)) = &rule.default {
-                ui.weak(format!("default {value} (line {})", location.line));
+            if let Some(default) = &rule.default {
+                ui.weak(format!(
+                    "default {} (line {})",
+                    default.value, default.location.line
+                ));
             }
             for definition in &rule.definitions {
                 for body in &definition.bodies {
