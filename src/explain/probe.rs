@@ -973,7 +973,7 @@ fn shown_operands(
             prefixes: Vec::new(),
             argument_of: None,
             vars: BTreeSet::new(),
-            label: Some(format!("elements of {domain} the body fails for")),
+            label: Some(format!("elements of {domain} that fail the body")),
         });
     }
     operands

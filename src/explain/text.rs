@@ -80,6 +80,11 @@ fn is_self_evident(operand: &OperandValue) -> bool {
 /// undefined.
 pub fn operand_phrase(operand: &OperandValue) -> String {
     let name = statement_line(&operand.text);
+    if name.starts_with("elements of ")
+        && let Some([value]) = operand.values.as_deref()
+    {
+        return format!("the {name} are {}", value_text(value));
+    }
     match &operand.values {
         Some(values) if values.len() == 1 => format!("{name} is {}", value_text(&values[0])),
         Some(values) => {
@@ -325,20 +330,20 @@ fn why_value(rule: &RuleTrace) -> String {
                             BodyOutcome::Succeeded { solutions } => solutions,
                             _ => 0,
                         };
-                        format!(
-                            "{} ({solutions} time{})",
-                            body_name(body),
-                            plural(solutions)
-                        )
+                        let times = match solutions {
+                            1 => "once".to_string(),
+                            n => format!("{n} times"),
+                        };
+                        format!("{} ({times})", body_name(body))
                     })
                     .collect();
                 let mut text = if sources.is_empty() {
                     format!("{name} has {members} value{}.", plural(members as u64))
                 } else {
                     format!(
-                        "{name} has {members} value{}: {} succeeded.",
+                        "{name} has {members} value{}, from {}.",
                         plural(members as u64),
-                        sources.join(", ")
+                        join_and(&sources)
                     )
                 };
                 if succeeded.len() < total {
@@ -373,6 +378,15 @@ fn why_value(rule: &RuleTrace) -> String {
             text
         }
         (RuleOutcome::NotEvaluated, _) => format!("{name} was not evaluated."),
+    }
+}
+
+/// Joins phrases as "a", "a and b" or "a, b and c".
+fn join_and(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
     }
 }
 

@@ -343,7 +343,13 @@ fn why_box(ui: &mut Ui, rule: &RuleTrace, rules: &[RuleTrace], stale: bool) -> O
             let _ = picker.response.labelled_by(label.id);
             ui.weak("Put the cursor in a rule, or click one below, to explain it.");
         });
-        ui.add(egui::Label::new(RichText::new(why(rule)).size(15.0)).wrap());
+        // A long answer scrolls, so the tree below stays in view.
+        egui::ScrollArea::vertical()
+            .id_salt("why_scroll")
+            .max_height(88.0)
+            .show(ui, |ui| {
+                ui.add(egui::Label::new(RichText::new(why(rule)).size(15.0)).wrap());
+            });
     });
     chosen
 }
