@@ -59,6 +59,9 @@ pub enum WireReply {
         bytes: Option<usize>,
     },
     Result(Box<EvalReply>),
+    /// The trace and test run of the revision whose result came just
+    /// before, when the request asked for either.
+    Details(Box<EvalDetails>),
 }
 
 /// The reason a revision produced no result.
@@ -72,7 +75,9 @@ pub enum EvalFailure {
     Worker(String),
 }
 
-/// The reply to one request.
+/// The result of one request. The worker sends it as soon as the query
+/// is evaluated, before it builds the trace and runs the tests, so the
+/// result pane does not wait for them.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EvalReply {
     pub revision: u64,
@@ -81,6 +86,12 @@ pub struct EvalReply {
     /// unchanged input was not parsed again.
     #[serde(default)]
     pub parsed: Vec<String>,
+}
+
+/// The trace and the test run of one request, sent after its result.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct EvalDetails {
+    pub revision: u64,
     /// The test run, when the request asked for one; an error when the
     /// policies could not be loaded for it.
     #[serde(default)]
@@ -89,4 +100,11 @@ pub struct EvalReply {
     /// query was evaluated.
     #[serde(default)]
     pub trace: Option<Trace>,
+}
+
+impl EvalRequest {
+    /// Whether the worker sends an [`EvalDetails`] after the result.
+    pub fn wants_details(&self) -> bool {
+        self.trace || self.run_tests
+    }
 }

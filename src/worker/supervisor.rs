@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use super::protocol::{EvalFailure, EvalReply, EvalRequest, Stage, WireReply};
+use super::protocol::{EvalDetails, EvalFailure, EvalReply, EvalRequest, Stage, WireReply};
 use crate::engine::{DEFAULT_TIME_LIMIT, EvalOptions, PolicySource};
 
 /// Time a worker may spend parsing one large document.
@@ -97,11 +97,25 @@ pub fn default_memory_limit_mb() -> u64 {
     total_mb.map_or(2048, |total| (total / 4).clamp(512, 8192))
 }
 
+/// Returns the peak resident memory (VmHWM) in KiB of the process `pid`,
+/// or of this process for `None`; `None` where `/proc` cannot be read.
+pub fn peak_resident_kib(pid: Option<u32>) -> Option<u64> {
+    let path = match pid {
+        Some(pid) => format!("/proc/{pid}/status"),
+        None => "/proc/self/status".to_string(),
+    };
+    let text = std::fs::read_to_string(path).ok()?;
+    let line = text.lines().find(|line| line.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
 /// An event the supervisor reports to the UI.
 #[derive(Clone, Debug, PartialEq)]
 pub enum SupervisorEvent {
     /// The result for a revision, or why there is none.
     Reply(Box<EvalReply>),
+    /// The trace and test run for a revision, after its result.
+    Details(Box<EvalDetails>),
     /// The worker started a slow step for a revision.
     Progress {
         revision: u64,
@@ -237,6 +251,13 @@ struct Pending {
     run_tests: bool,
     coverage: bool,
     trace: bool,
+}
+
+impl Pending {
+    /// Whether the worker sends the trace and tests after the result.
+    fn wants_details(&self) -> bool {
+        self.trace || self.run_tests
+    }
 }
 
 struct Worker {
@@ -387,6 +408,15 @@ impl SupervisorState {
                         }
                         WireReply::Result(reply) => {
                             self.emit(SupervisorEvent::Reply(reply));
+                            if !current.wants_details() {
+                                return Wait::Replied;
+                            }
+                            // The trace and tests follow; they get a
+                            // deadline of their own.
+                            deadline = Instant::now() + self.config.deadline + GRACE;
+                        }
+                        WireReply::Details(details) => {
+                            self.emit(SupervisorEvent::Details(details));
                             return Wait::Replied;
                         }
                     }
@@ -523,8 +553,6 @@ impl SupervisorState {
             revision,
             outcome: Err(EvalFailure::Worker(reason)),
             parsed: Vec::new(),
-            tests: None,
-            trace: None,
         })));
         self.start_worker();
     }
