@@ -77,6 +77,8 @@ pub enum Action {
 pub struct ResultState {
     /// The newest successful evaluation and its revision.
     pub last_good: Option<(u64, Evaluation)>,
+    /// The value of `last_good`, printed once when it arrives.
+    pub shown: Option<result_panel::ShownValue>,
     /// The failure of the newest revision, if it failed.
     pub failure: Option<EvalFailure>,
     /// True while a request is out and no reply for it has come.
@@ -594,6 +596,7 @@ impl PolicyWorkshopApp {
         }
         match reply.outcome {
             Ok(evaluation) => {
+                self.result.shown = Some(result_panel::ShownValue::new(&evaluation));
                 self.result.last_good = Some((reply.revision, evaluation));
                 self.result.failure = None;
             }
@@ -640,6 +643,12 @@ impl PolicyWorkshopApp {
             return;
         }
         self.result.details_pending = false;
+        if let Some(reason) = details.stopped {
+            self.trace.last = None;
+            self.set_notice(format!(
+                "The result is shown, but the trace and tests stopped: {reason}"
+            ));
+        }
         if let Some(tests) = details.tests {
             self.tests.last = Some(tests);
         }

@@ -50,11 +50,12 @@ impl Headless {
         elapsed
     }
 
-    /// Draws frames until the first reply with its trace is shown and
-    /// background highlighting had time to finish.
+    /// Draws frames until the first result and its trace are shown (or
+    /// the reason they are missing) and background highlighting had time
+    /// to finish.
     fn settle(&mut self) -> anyhow::Result<()> {
         let limit = Instant::now() + Duration::from_secs(300);
-        while self.app.result.pending || self.app.trace.last.is_none() {
+        while self.app.result.pending || self.app.result.details_pending {
             anyhow::ensure!(
                 Instant::now() < limit,
                 "the window showed no result within 300 s"

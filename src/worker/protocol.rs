@@ -100,6 +100,10 @@ pub struct EvalDetails {
     /// query was evaluated.
     #[serde(default)]
     pub trace: Option<Trace>,
+    /// Why the trace and tests are missing, when the worker was stopped
+    /// while building them (such as "evaluation stopped after 2 s").
+    #[serde(default)]
+    pub stopped: Option<String>,
 }
 
 impl EvalRequest {

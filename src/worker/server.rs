@@ -213,6 +213,7 @@ impl WorkerState {
             revision: request.revision,
             tests,
             trace,
+            stopped: None,
         })
     }
 

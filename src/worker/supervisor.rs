@@ -286,6 +286,9 @@ struct SupervisorState {
 enum Wait {
     Replied,
     Failed(String),
+    /// The result came, but the worker stopped while building the trace
+    /// or running the tests.
+    DetailsFailed(String),
     Shutdown,
 }
 
@@ -305,6 +308,9 @@ impl SupervisorState {
                 Wait::Replied => {}
                 Wait::Shutdown => break,
                 Wait::Failed(reason) => self.report_failure(current.revision, reason),
+                Wait::DetailsFailed(reason) => {
+                    self.report_details_failure(current.revision, reason)
+                }
             }
         }
         self.stop_worker();
@@ -362,11 +368,21 @@ impl SupervisorState {
             self.config.deadline + GRACE
         };
         let mut deadline = Instant::now() + first_wait;
+        let mut result_sent = false;
+        let failed = |result_sent: bool, reason| {
+            if result_sent {
+                Wait::DetailsFailed(reason)
+            } else {
+                Wait::Failed(reason)
+            }
+        };
         loop {
             let remaining = deadline.saturating_duration_since(Instant::now());
             let message = match self.inbox.recv_timeout(remaining) {
                 Ok(message) => message,
-                Err(RecvTimeoutError::Timeout) => return Wait::Failed(self.kill_for_deadline()),
+                Err(RecvTimeoutError::Timeout) => {
+                    return failed(result_sent, self.kill_for_deadline());
+                }
                 Err(RecvTimeoutError::Disconnected) => return Wait::Shutdown,
             };
             let generation = self.worker.as_ref().map_or(0, |worker| worker.generation);
@@ -374,7 +390,7 @@ impl SupervisorState {
                 Inbox::Request(request) => *pending = Some(self.take_request(*request)),
                 Inbox::Shutdown => return Wait::Shutdown,
                 Inbox::Closed { generation: closed } if closed == generation => {
-                    return Wait::Failed(self.collect_exit());
+                    return failed(result_sent, self.collect_exit());
                 }
                 Inbox::Line {
                     generation: from,
@@ -411,6 +427,7 @@ impl SupervisorState {
                             if !current.wants_details() {
                                 return Wait::Replied;
                             }
+                            result_sent = true;
                             // The trace and tests follow; they get a
                             // deadline of their own.
                             deadline = Instant::now() + self.config.deadline + GRACE;
@@ -553,6 +570,23 @@ impl SupervisorState {
             revision,
             outcome: Err(EvalFailure::Worker(reason)),
             parsed: Vec::new(),
+        })));
+        self.start_worker();
+    }
+
+    /// Reports a worker that stopped after sending a result: the result
+    /// stays, and the details say why the trace and tests are missing.
+    fn report_details_failure(&mut self, revision: u64, reason: String) {
+        log::warn!(
+            "restarting the evaluation worker during the trace of revision {revision}: {reason}"
+        );
+        self.emit(SupervisorEvent::Restarted {
+            reason: reason.clone(),
+        });
+        self.emit(SupervisorEvent::Details(Box::new(EvalDetails {
+            revision,
+            stopped: Some(reason),
+            ..EvalDetails::default()
         })));
         self.start_worker();
     }

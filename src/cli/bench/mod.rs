@@ -126,7 +126,15 @@ impl Plans {
             .map_or(0, |(.., denies)| *denies)
     }
 
+    /// Removes the folder, unless `POLICY_WORKSHOP_BENCH_KEEP_PLANS` is set
+    /// to keep the plans for profiling.
     fn remove(&mut self) {
+        if std::env::var_os("POLICY_WORKSHOP_BENCH_KEEP_PLANS").is_some() {
+            if let Some(folder) = &self.folder {
+                println!("kept the generated plans in {}", folder.display());
+            }
+            return;
+        }
         if let Some(folder) = self.folder.take()
             && let Err(error) = std::fs::remove_dir_all(&folder)
         {
