@@ -108,7 +108,7 @@ pub fn time_frames(
     }
     let revision = window.app.revision();
     for index in 0..frames {
-        let event = if index % 2 == 0 {
+        let event = if index.is_multiple_of(2) {
             Event::Text(" ".to_string())
         } else {
             Event::Key {

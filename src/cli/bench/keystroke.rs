@@ -70,7 +70,7 @@ pub(super) fn run(runs: usize) -> anyhow::Result<()> {
 /// Types a space at the end of the text on even runs and deletes it on
 /// odd ones, so every run sends a changed policy that still parses.
 pub(super) fn type_one_character(text: &mut String, run: usize) {
-    if run % 2 == 0 {
+    if run.is_multiple_of(2) {
         text.push(' ');
     } else {
         text.pop();
