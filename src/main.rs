@@ -11,7 +11,7 @@ fn main() -> ExitCode {
     match &cli.command {
         Some(Command::Eval(args)) => cli::eval::run(args),
         Some(Command::Test(args)) => cli::test::run(args),
-        Some(Command::Bench) => cli::bench::run(),
+        Some(Command::Bench(args)) => cli::bench::run(args),
         Some(Command::Worker(args)) => policy_workshop::worker::server::run(args.memory_limit_mb),
         None => policy_workshop::ui::run(&cli.paths, cli.sample.as_deref(), cli.input.as_deref()),
     }

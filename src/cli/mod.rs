@@ -49,7 +49,7 @@ pub enum Command {
     /// Run the `test_` rules in Rego files, as `opa test` does.
     Test(TestArgs),
     /// Time fixed workloads and print the medians.
-    Bench,
+    Bench(BenchArgs),
     /// Serve evaluation requests on stdin and stdout for the window.
     #[command(hide = true)]
     Worker(WorkerArgs),
@@ -99,6 +99,19 @@ pub struct TestArgs {
     /// Stop each test after this many milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 10_000)]
     pub timeout_ms: u64,
+}
+
+/// Arguments of `bench`.
+#[derive(Debug, clap::Args)]
+pub struct BenchArgs {
+    /// Run only this group of figures (repeatable): tests, trace,
+    /// keystroke, large, frame, startup or memory.
+    #[arg(long, value_name = "NAME", value_parser = bench::GROUPS)]
+    pub only: Vec<String>,
+
+    /// Timed runs of each figure, in place of each group's default.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub runs: Option<u32>,
 }
 
 /// Arguments of the hidden `worker` command.

@@ -16,8 +16,9 @@ use super::trace_panel::{self, TraceState};
 use super::{about, document_panel, menu_bar, policy_panel, result_panel, status_bar};
 use crate::engine::{Evaluation, package_query};
 use crate::worker::protocol::Stage;
+use crate::worker::supervisor::peak_resident_kib;
 use crate::worker::{
-    EvalFailure, EvalReply, EvalRequest, Supervisor, SupervisorConfig, SupervisorEvent,
+    EvalDetails, EvalFailure, EvalReply, EvalRequest, Supervisor, SupervisorConfig, SupervisorEvent,
 };
 use crate::workspace::Workspace;
 use crate::workspace::samples::{Sample, list_samples, samples_folder};
@@ -29,6 +30,20 @@ pub use files::{AUTOSAVE_INTERVAL, Confirm, DocRef, FileState, PathPurpose};
 /// Quiet time after the last keystroke before evaluating. Short enough
 /// that results follow typing within a frame or two.
 pub const DEBOUNCE: Duration = Duration::from_millis(20);
+
+/// Environment variable read by `policy-workshop bench`. With
+/// `first-frame`, the window prints `bench: first-frame` once its first
+/// frame is painted, then closes. With `first-result`, it prints the peak
+/// resident memory of the window and the worker once the first result and
+/// trace are shown, then closes.
+pub const BENCH_EXIT_VARIABLE: &str = "POLICY_WORKSHOP_BENCH_EXIT";
+
+/// When a window started by the bench prints its line and closes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum BenchExit {
+    FirstFrame,
+    FirstResult,
+}
 
 /// The editor a jump or an error mark belongs to.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -83,12 +98,16 @@ pub enum Action {
 pub struct ResultState {
     /// The newest successful evaluation and its revision.
     pub last_good: Option<(u64, Evaluation)>,
+    /// The value of `last_good`, printed once when it arrives.
+    pub shown: Option<result_panel::ShownValue>,
     /// The failure of the newest revision, if it failed.
     pub failure: Option<EvalFailure>,
     /// True while a request is out and no reply for it has come.
     pub pending: bool,
     /// Revision of the newest reply shown.
     pub shown_revision: u64,
+    /// True while the trace and test run of the newest request have not come.
+    pub details_pending: bool,
     /// The worker's current slow step for the newest request, such as
     /// "Loading the input (52 MB)".
     pub progress: Option<String>,
@@ -164,6 +183,8 @@ pub struct PolicyWorkshopApp {
     show_about: bool,
     /// Whether the window listing the differences from OPA is open.
     show_differences: bool,
+    /// Set from [`BENCH_EXIT_VARIABLE`].
+    bench_exit: Option<BenchExit>,
 }
 
 impl std::fmt::Debug for PolicyWorkshopApp {
@@ -220,6 +241,11 @@ impl PolicyWorkshopApp {
             notice: None,
             show_about: false,
             show_differences: false,
+            bench_exit: match std::env::var(BENCH_EXIT_VARIABLE).as_deref() {
+                Ok("first-frame") => Some(BenchExit::FirstFrame),
+                Ok("first-result") => Some(BenchExit::FirstResult),
+                _ => None,
+            },
         };
         app.files.settings = app
             .files
@@ -242,6 +268,7 @@ impl PolicyWorkshopApp {
     /// Draws one frame and handles evaluation traffic.
     pub fn ui(&mut self, ui: &mut Ui) {
         self.receive_replies();
+        self.report_for_bench(ui.ctx());
         let mut actions = Vec::new();
 
         egui::Panel::top("menu_bar").show(ui, |ui| {
@@ -654,12 +681,14 @@ impl PolicyWorkshopApp {
         });
         self.sent_revision = self.revision;
         self.result.pending = true;
+        self.result.details_pending = true;
     }
 
     fn receive_replies(&mut self) {
         for event in self.supervisor.poll() {
             match event {
                 SupervisorEvent::Reply(reply) => self.apply_reply(*reply),
+                SupervisorEvent::Details(details) => self.apply_details(*details),
                 SupervisorEvent::Progress {
                     revision,
                     stage,
@@ -690,19 +719,74 @@ impl PolicyWorkshopApp {
         self.result.pending = false;
         self.result.progress = None;
         self.result.shown_revision = reply.revision;
-        if let Some(tests) = reply.tests {
-            self.tests.last = Some(tests);
+        if let Err(EvalFailure::Worker(_)) = &reply.outcome {
+            // The worker was restarted, so no trace or test run follows.
+            self.result.details_pending = false;
         }
-        if let Some(trace) = reply.trace {
-            self.trace.last = Some((reply.revision, trace));
-        }
-        self.scenarios.results = reply.scenarios;
         match reply.outcome {
             Ok(evaluation) => {
+                self.result.shown = Some(result_panel::ShownValue::new(&evaluation));
                 self.result.last_good = Some((reply.revision, evaluation));
                 self.result.failure = None;
             }
             Err(failure) => self.result.failure = Some(failure),
+        }
+    }
+
+    /// Prints the line the bench waits for and closes the window, once the
+    /// moment named by [`BENCH_EXIT_VARIABLE`] has come.
+    fn report_for_bench(&mut self, ctx: &egui::Context) {
+        let Some(mode) = self.bench_exit else {
+            return;
+        };
+        match mode {
+            // Frame 1 starts after frame 0 was painted and swapped.
+            BenchExit::FirstFrame if ctx.cumulative_frame_nr() > 0 => {
+                println!("bench: first-frame");
+            }
+            BenchExit::FirstFrame => {
+                ctx.request_repaint();
+                return;
+            }
+            BenchExit::FirstResult if !self.result.pending && !self.result.details_pending => {
+                let peak = |pid| peak_resident_kib(pid).unwrap_or(0);
+                println!(
+                    "bench: first-result window-vmhwm-kib={} worker-vmhwm-kib={}",
+                    peak(None),
+                    self.supervisor
+                        .worker_pid()
+                        .map_or(0, |pid| peak(Some(pid)))
+                );
+            }
+            BenchExit::FirstResult => return,
+        }
+        use std::io::Write as _;
+        let _ = std::io::stdout().flush();
+        self.bench_exit = None;
+        ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+    }
+
+    /// Shows the trace and test run of the newest request; drops older ones.
+    pub fn apply_details(&mut self, details: EvalDetails) {
+        if details.revision != self.sent_revision {
+            return;
+        }
+        self.result.details_pending = false;
+        let stopped = details.stopped.is_some();
+        if let Some(reason) = details.stopped {
+            self.trace.last = None;
+            self.set_notice(format!(
+                "The result is shown, but the trace and tests stopped: {reason}"
+            ));
+        }
+        if let Some(tests) = details.tests {
+            self.tests.last = Some(tests);
+        }
+        if let Some(trace) = details.trace {
+            self.trace.last = Some((details.revision, trace));
+        }
+        if !stopped {
+            self.scenarios.results = details.scenarios;
         }
     }
 

@@ -3,6 +3,7 @@
 
 pub mod about;
 pub mod app;
+pub mod bench;
 pub mod code_editor;
 pub mod document_panel;
 pub mod highlight;

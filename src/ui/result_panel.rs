@@ -53,14 +53,14 @@ pub fn ui(
                     );
                     ui.scope(|ui| {
                         ui.multiply_opacity(0.45);
-                        evaluation_ui(ui, evaluation, highlighter, result_label.id);
+                        evaluation_ui(ui, evaluation, &result.shown, highlighter, result_label.id);
                     });
                 }
                 return;
             }
             match &result.last_good {
                 Some((_, evaluation)) => {
-                    evaluation_ui(ui, evaluation, highlighter, result_label.id)
+                    evaluation_ui(ui, evaluation, &result.shown, highlighter, result_label.id)
                 }
                 None if result.pending => {
                     ui.horizontal(|ui| {
@@ -170,15 +170,63 @@ fn document_error_ui(
     ui.label(RichText::new(&error.message).monospace());
 }
 
+/// Printed values longer than this show only their first lines, because
+/// laying out megabytes of text takes longer than a frame.
+const LARGE_VALUE_BYTES: usize = 256 * 1024;
+
+/// Lines shown of a large value.
+const LARGE_VALUE_LINES: usize = 300;
+
+/// The value of an evaluation as the panel shows it, printed once per
+/// result instead of on every frame.
+#[derive(Debug)]
+pub struct ShownValue {
+    value: Option<JsonValue>,
+    /// The value as sorted, pretty-printed JSON.
+    text: String,
+    /// The first lines of `text` when it is large, else all of it.
+    preview_end: usize,
+    non_integer: bool,
+}
+
+impl ShownValue {
+    /// Prints the value `evaluation` shows.
+    pub fn new(evaluation: &Evaluation) -> Self {
+        let value = shown_value(evaluation);
+        let text = value.as_ref().map(pretty_sorted).unwrap_or_default();
+        let preview_end = if text.len() > LARGE_VALUE_BYTES {
+            text.match_indices('\n')
+                .nth(LARGE_VALUE_LINES - 1)
+                .map_or(text.len(), |(index, _)| index)
+                .min(LARGE_VALUE_BYTES)
+        } else {
+            text.len()
+        };
+        let mut preview_end = preview_end;
+        while !text.is_char_boundary(preview_end) {
+            preview_end -= 1;
+        }
+        ShownValue {
+            non_integer: value.as_ref().is_some_and(has_non_integer),
+            value,
+            text,
+            preview_end,
+        }
+    }
+}
+
 fn evaluation_ui(
     ui: &mut Ui,
     evaluation: &Evaluation,
+    shown: &Option<ShownValue>,
     highlighter: &mut Highlighter,
     label: egui::Id,
 ) {
-    let shown = shown_value(evaluation);
-    let (kind, color) = describe(shown.as_ref(), ui.visuals().dark_mode);
-    match &shown {
+    let Some(shown) = shown else {
+        return;
+    };
+    let (kind, color) = describe(shown.value.as_ref(), ui.visuals().dark_mode);
+    match &shown.value {
         None => {
             egui::Frame::group(ui.style()).stroke(egui::Stroke::new(2.0, color)).show(ui, |ui| {
                 ui.label(RichText::new("undefined").size(22.0).italics().strong().color(color));
@@ -188,23 +236,34 @@ fn evaluation_ui(
                 );
             });
         }
-        Some(value) => {
+        Some(_) => {
             ui.label(RichText::new(kind).size(16.0).strong().color(color));
-            let text = pretty_sorted(value);
+            let mut text = &shown.text[..shown.preview_end];
+            if text.len() < shown.text.len() {
+                ui.horizontal(|ui| {
+                    ui.label(format!(
+                        "{:.1} MB: the first {LARGE_VALUE_LINES} lines are shown.",
+                        shown.text.len() as f64 / 1_000_000.0
+                    ));
+                    if ui.button("Copy the whole value").clicked() {
+                        ui.ctx().copy_text(shown.text.clone());
+                    }
+                });
+            }
             let font = egui::TextStyle::Monospace.resolve(ui.style());
             let dark = ui.visuals().dark_mode;
-            let job = highlighter.layout_job(&text, Language::Json, &font, dark, &[]);
+            let job = highlighter.layout_job(text, Language::Json, &font, dark, &[]);
             let mut layouter = move |ui: &Ui, _: &dyn egui::TextBuffer, _: f32| {
                 ui.fonts_mut(|f| f.layout_job(job.clone()))
             };
             ui.add(
-                egui::TextEdit::multiline(&mut text.as_str())
+                egui::TextEdit::multiline(&mut text)
                     .code_editor()
                     .desired_width(f32::INFINITY)
                     .layouter(&mut layouter),
             )
             .labelled_by(label);
-            if has_non_integer(value) {
+            if shown.non_integer {
                 ui.label(
                     RichText::new(
                         "Note: non-integer numbers here were computed in binary floating point by \

@@ -7,5 +7,5 @@ pub mod protocol;
 pub mod server;
 pub mod supervisor;
 
-pub use protocol::{EvalFailure, EvalReply, EvalRequest};
+pub use protocol::{EvalDetails, EvalFailure, EvalReply, EvalRequest};
 pub use supervisor::{Supervisor, SupervisorConfig, SupervisorEvent};

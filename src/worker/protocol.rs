@@ -63,6 +63,9 @@ pub enum WireReply {
         bytes: Option<usize>,
     },
     Result(Box<EvalReply>),
+    /// The trace and test run of the revision whose result came just
+    /// before, when the request asked for either.
+    Details(Box<EvalDetails>),
 }
 
 /// The reason a revision produced no result.
@@ -76,7 +79,9 @@ pub enum EvalFailure {
     Worker(String),
 }
 
-/// The reply to one request.
+/// The result of one request. The worker sends it as soon as the query
+/// is evaluated, before it builds the trace and runs the tests, so the
+/// result pane does not wait for them.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EvalReply {
     pub revision: u64,
@@ -85,6 +90,12 @@ pub struct EvalReply {
     /// unchanged input was not parsed again.
     #[serde(default)]
     pub parsed: Vec<String>,
+}
+
+/// The trace and the test run of one request, sent after its result.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct EvalDetails {
+    pub revision: u64,
     /// The test run, when the request asked for one; an error when the
     /// policies could not be loaded for it.
     #[serde(default)]
@@ -93,6 +104,10 @@ pub struct EvalReply {
     /// query was evaluated.
     #[serde(default)]
     pub trace: Option<Trace>,
+    /// Why the trace and tests are missing, when the worker was stopped
+    /// while building them (such as "evaluation stopped after 2 s").
+    #[serde(default)]
+    pub stopped: Option<String>,
     /// The query's result with each scenario input.
     #[serde(default)]
     pub scenarios: Vec<ScenarioResult>,
@@ -104,4 +119,11 @@ pub struct ScenarioResult {
     pub name: String,
     /// The value, `None` when undefined, or why there is none.
     pub outcome: Result<Option<serde_json::Value>, String>,
+}
+
+impl EvalRequest {
+    /// Whether the worker sends an [`EvalDetails`] after the result.
+    pub fn wants_details(&self) -> bool {
+        self.trace || self.run_tests || self.scenarios.is_some()
+    }
 }

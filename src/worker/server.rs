@@ -8,7 +8,9 @@ use std::io::{self, BufRead, Write};
 use std::process::ExitCode;
 use std::thread;
 
-use super::protocol::{EvalFailure, EvalReply, EvalRequest, ScenarioResult, Stage, WireReply};
+use super::protocol::{
+    EvalDetails, EvalFailure, EvalReply, EvalRequest, ScenarioResult, Stage, WireReply,
+};
 use crate::engine::ErrorKind;
 use crate::engine::{
     EngineError, EngineValue, EvalOptions, Evaluation, PolicySource, PreparedEngine,
@@ -104,8 +106,21 @@ pub fn serve(reader: impl BufRead, mut writer: impl Write) -> io::Result<()> {
                 continue;
             }
         };
-        let reply = state.handle(request, &mut |progress| write_line(&mut writer, &progress))?;
+        let mut progress = |message| write_line(&mut writer, &message);
+        let reply = state.handle(&request, &mut progress)?;
+        // The result goes out before the trace and the tests are built, so
+        // the window shows it without waiting for them.
+        let prints = match &reply.outcome {
+            Ok(evaluation) => Some(evaluation.prints.clone()),
+            Err(_) => None,
+        };
         write_line(&mut writer, &WireReply::Result(Box::new(reply)))?;
+        if request.wants_details() {
+            let details = state.details(&request, prints.as_deref(), &mut |message| {
+                write_line(&mut writer, &message)
+            })?;
+            write_line(&mut writer, &WireReply::Details(Box::new(details)))?;
+        }
     }
     Ok(())
 }
@@ -122,8 +137,8 @@ type Parsed = Result<Option<EngineValue>, DocumentError>;
 /// The documents and the prepared engine kept between requests.
 struct WorkerState {
     policies: Vec<PolicySource>,
-    input: (String, Parsed),
-    data: (String, Parsed),
+    input: Parsed,
+    data: Parsed,
     engine: Option<(EvalOptions, Result<PreparedEngine, EngineError>)>,
     /// Scenario inputs by name, parsed once.
     scenarios: Vec<(String, Parsed)>,
@@ -133,8 +148,8 @@ impl Default for WorkerState {
     fn default() -> Self {
         WorkerState {
             policies: Vec::new(),
-            input: (String::new(), Ok(None)),
-            data: (String::new(), Ok(None)),
+            input: Ok(None),
+            data: Ok(None),
             engine: None,
             scenarios: Vec::new(),
         }
@@ -142,39 +157,35 @@ impl Default for WorkerState {
 }
 
 impl WorkerState {
+    /// Takes the documents out of `request` and evaluates its query.
     fn handle(
         &mut self,
-        request: EvalRequest,
+        request: &EvalRequest,
         progress: &mut dyn FnMut(WireReply) -> io::Result<()>,
     ) -> io::Result<EvalReply> {
         let revision = request.revision;
         let mut parsed = Vec::new();
-        if let Some(policies) = request.policies {
-            self.policies = policies;
+        if let Some(policies) = &request.policies {
+            self.policies = policies.clone();
             self.engine = None;
         }
-        if let Some(text) = request.input {
+        if let Some(text) = &request.input {
             announce(progress, revision, Stage::LoadingInput, text.len())?;
-            self.input = (String::new(), parse(&text));
-            self.input.0 = text;
+            self.input = parse(text);
             parsed.push("input".to_string());
         }
-        if let Some(text) = request.data {
+        if let Some(text) = &request.data {
             announce(progress, revision, Stage::LoadingData, text.len())?;
-            self.data = (String::new(), parse(&text));
-            self.data.0 = text;
+            self.data = parse(text);
             self.engine = None;
             parsed.push("data".to_string());
         }
-        if let Some(scenarios) = request.scenarios {
+        if let Some(scenarios) = &request.scenarios {
             let bytes = scenarios.iter().map(|(_, text)| text.len()).sum();
             announce(progress, revision, Stage::LoadingInput, bytes)?;
             self.scenarios = scenarios
-                .into_iter()
-                .map(|(name, text)| {
-                    let parsed = parse(&text);
-                    (name, parsed)
-                })
+                .iter()
+                .map(|(name, text)| (name.clone(), parse(text)))
                 .collect();
             parsed.push("scenarios".to_string());
         }
@@ -184,34 +195,47 @@ impl WorkerState {
             bytes: None,
         })?;
         let outcome = self.evaluate(&request.query, &request.options);
-        let trace = match (&outcome, request.trace) {
-            (Ok(evaluation), true) => {
-                progress(WireReply::Progress {
-                    revision,
-                    stage: Stage::Tracing,
-                    bytes: None,
-                })?;
-                self.trace(&request.query, &request.options, &evaluation.prints)
-            }
+        Ok(EvalReply {
+            revision,
+            outcome,
+            parsed,
+        })
+    }
+
+    /// Builds the trace and runs the tests `request` asks for. `prints` is
+    /// the `print()` output of the evaluation, `None` when it failed, in
+    /// which case there is no trace.
+    fn details(
+        &self,
+        request: &EvalRequest,
+        prints: Option<&[String]>,
+        progress: &mut dyn FnMut(WireReply) -> io::Result<()>,
+    ) -> io::Result<EvalDetails> {
+        progress(WireReply::Progress {
+            revision: request.revision,
+            stage: Stage::Tracing,
+            bytes: None,
+        })?;
+        let trace = match prints {
+            Some(prints) if request.trace => self.trace(&request.query, &request.options, prints),
             _ => None,
         };
         let tests = request
             .run_tests
             .then(|| self.run_tests(&request.options, request.coverage));
         let scenarios = self.run_scenarios(&request.query);
-        Ok(EvalReply {
-            revision,
-            outcome,
-            parsed,
+        Ok(EvalDetails {
+            revision: request.revision,
             tests,
             trace,
+            stopped: None,
             scenarios,
         })
     }
 
     fn evaluate(&mut self, query: &str, options: &EvalOptions) -> Result<Evaluation, EvalFailure> {
-        let input = self.input.1.clone().map_err(EvalFailure::Input)?;
-        let data = self.data.1.clone().map_err(EvalFailure::Data)?;
+        let input = self.input.clone().map_err(EvalFailure::Input)?;
+        let data = self.data.clone().map_err(EvalFailure::Data)?;
         let stale = self
             .engine
             .as_ref()
@@ -265,7 +289,7 @@ impl WorkerState {
         let (_, Ok(prepared)) = self.engine.as_ref()? else {
             return None;
         };
-        let input = self.input.1.as_ref().ok()?.as_ref();
+        let input = self.input.as_ref().ok()?.as_ref();
         let options = ExplainOptions {
             eval: options.clone(),
             budget: TRACE_BUDGET,
@@ -281,7 +305,7 @@ impl WorkerState {
     }
 
     fn run_tests(&self, options: &EvalOptions, coverage: bool) -> Result<TestRun, EngineError> {
-        let data = match &self.data.1 {
+        let data = match &self.data {
             Ok(data) => data.clone(),
             Err(error) => {
                 return Err(EngineError::plain(
@@ -360,7 +384,17 @@ mod tests {
             .lines()
             .filter_map(|line| match serde_json::from_str(line).unwrap() {
                 WireReply::Result(reply) => Some(*reply),
-                WireReply::Progress { .. } => None,
+                WireReply::Progress { .. } | WireReply::Details(_) => None,
+            })
+            .collect()
+    }
+
+    fn details(output: &[u8]) -> Vec<EvalDetails> {
+        String::from_utf8_lossy(output)
+            .lines()
+            .filter_map(|line| match serde_json::from_str(line).unwrap() {
+                WireReply::Details(details) => Some(*details),
+                WireReply::Progress { .. } | WireReply::Result(_) => None,
             })
             .collect()
     }
@@ -380,8 +414,11 @@ mod tests {
         assert!(replies[1].parsed.is_empty());
         let value = replies[1].outcome.as_ref().unwrap().value().cloned();
         assert_eq!(value, Some(serde_json::json!(true)));
-        // The trace crosses the pipe too, and agrees with the result.
-        let trace = replies[1].trace.as_ref().expect("a trace was asked for");
+        // The trace follows the result, and agrees with it.
+        let details = details(&output);
+        assert_eq!(details.len(), 2);
+        assert_eq!(details[1].revision, 2);
+        let trace = details[1].trace.as_ref().expect("a trace was asked for");
         assert_eq!(trace.rules[0].name, "allow");
         assert_eq!(
             trace.rules[0].outcome,
@@ -409,8 +446,8 @@ mod tests {
         let script = format!("{}\n", serde_json::to_string(&request).unwrap());
         let mut output = Vec::new();
         serve(script.as_bytes(), &mut output).unwrap();
-        let replies = replies(&output);
-        let trace = replies[0].trace.as_ref().expect("a trace");
+        let details = details(&output);
+        let trace = details[0].trace.as_ref().expect("a trace");
         assert_eq!(
             trace.rules[0].outcome,
             crate::explain::RuleOutcome::Defined(serde_json::json!(0.625))

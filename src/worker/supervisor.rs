@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use super::protocol::{EvalFailure, EvalReply, EvalRequest, Stage, WireReply};
+use super::protocol::{EvalDetails, EvalFailure, EvalReply, EvalRequest, Stage, WireReply};
 use crate::engine::{DEFAULT_TIME_LIMIT, EvalOptions, PolicySource};
 
 /// Time a worker may spend parsing one large document.
@@ -97,11 +97,25 @@ pub fn default_memory_limit_mb() -> u64 {
     total_mb.map_or(2048, |total| (total / 4).clamp(512, 8192))
 }
 
+/// Returns the peak resident memory (VmHWM) in KiB of the process `pid`,
+/// or of this process for `None`; `None` where `/proc` cannot be read.
+pub fn peak_resident_kib(pid: Option<u32>) -> Option<u64> {
+    let path = match pid {
+        Some(pid) => format!("/proc/{pid}/status"),
+        None => "/proc/self/status".to_string(),
+    };
+    let text = std::fs::read_to_string(path).ok()?;
+    let line = text.lines().find(|line| line.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
 /// An event the supervisor reports to the UI.
 #[derive(Clone, Debug, PartialEq)]
 pub enum SupervisorEvent {
     /// The result for a revision, or why there is none.
     Reply(Box<EvalReply>),
+    /// The trace and test run for a revision, after its result.
+    Details(Box<EvalDetails>),
     /// The worker started a slow step for a revision.
     Progress {
         revision: u64,
@@ -244,6 +258,13 @@ struct Pending {
     trace: bool,
 }
 
+impl Pending {
+    /// Whether the worker sends the trace and tests after the result.
+    fn wants_details(&self) -> bool {
+        self.trace || self.run_tests
+    }
+}
+
 struct Worker {
     generation: u64,
     child: Child,
@@ -270,6 +291,9 @@ struct SupervisorState {
 enum Wait {
     Replied,
     Failed(String),
+    /// The result came, but the worker stopped while building the trace
+    /// or running the tests.
+    DetailsFailed(String),
     Shutdown,
 }
 
@@ -289,6 +313,9 @@ impl SupervisorState {
                 Wait::Replied => {}
                 Wait::Shutdown => break,
                 Wait::Failed(reason) => self.report_failure(current.revision, reason),
+                Wait::DetailsFailed(reason) => {
+                    self.report_details_failure(current.revision, reason)
+                }
             }
         }
         self.stop_worker();
@@ -346,11 +373,21 @@ impl SupervisorState {
             self.config.deadline + GRACE
         };
         let mut deadline = Instant::now() + first_wait;
+        let mut result_sent = false;
+        let failed = |result_sent: bool, reason| {
+            if result_sent {
+                Wait::DetailsFailed(reason)
+            } else {
+                Wait::Failed(reason)
+            }
+        };
         loop {
             let remaining = deadline.saturating_duration_since(Instant::now());
             let message = match self.inbox.recv_timeout(remaining) {
                 Ok(message) => message,
-                Err(RecvTimeoutError::Timeout) => return Wait::Failed(self.kill_for_deadline()),
+                Err(RecvTimeoutError::Timeout) => {
+                    return failed(result_sent, self.kill_for_deadline());
+                }
                 Err(RecvTimeoutError::Disconnected) => return Wait::Shutdown,
             };
             let generation = self.worker.as_ref().map_or(0, |worker| worker.generation);
@@ -358,7 +395,7 @@ impl SupervisorState {
                 Inbox::Request(request) => *pending = Some(self.take_request(*request)),
                 Inbox::Shutdown => return Wait::Shutdown,
                 Inbox::Closed { generation: closed } if closed == generation => {
-                    return Wait::Failed(self.collect_exit());
+                    return failed(result_sent, self.collect_exit());
                 }
                 Inbox::Line {
                     generation: from,
@@ -392,6 +429,16 @@ impl SupervisorState {
                         }
                         WireReply::Result(reply) => {
                             self.emit(SupervisorEvent::Reply(reply));
+                            if !current.wants_details() {
+                                return Wait::Replied;
+                            }
+                            result_sent = true;
+                            // The trace and tests follow; they get a
+                            // deadline of their own.
+                            deadline = Instant::now() + self.config.deadline + GRACE;
+                        }
+                        WireReply::Details(details) => {
+                            self.emit(SupervisorEvent::Details(details));
                             return Wait::Replied;
                         }
                     }
@@ -533,9 +580,23 @@ impl SupervisorState {
             revision,
             outcome: Err(EvalFailure::Worker(reason)),
             parsed: Vec::new(),
-            tests: None,
-            trace: None,
-            scenarios: Vec::new(),
+        })));
+        self.start_worker();
+    }
+
+    /// Reports a worker that stopped after sending a result: the result
+    /// stays, and the details say why the trace and tests are missing.
+    fn report_details_failure(&mut self, revision: u64, reason: String) {
+        log::warn!(
+            "restarting the evaluation worker during the trace of revision {revision}: {reason}"
+        );
+        self.emit(SupervisorEvent::Restarted {
+            reason: reason.clone(),
+        });
+        self.emit(SupervisorEvent::Details(Box::new(EvalDetails {
+            revision,
+            stopped: Some(reason),
+            ..EvalDetails::default()
         })));
         self.start_worker();
     }
