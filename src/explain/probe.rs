@@ -18,6 +18,8 @@ const EXAMPLES: usize = 3;
 const BODY_VALUES: usize = 5;
 /// Keys listed per object when looking for a misspelled key.
 const MAX_KEYS: usize = 500;
+/// Probe text generated for one trace at most, in bytes.
+const MAX_PROBE_BYTES: usize = 200_000;
 /// Prefix of every generated name, so none clashes with the user's.
 const P: &str = "__pw";
 
@@ -67,6 +69,8 @@ pub(super) struct Tracer<'a> {
     out_of_time: bool,
     /// Packages that have the helper functions of the probes.
     helped: BTreeSet<String>,
+    /// Bytes of probe text generated so far.
+    planned_bytes: usize,
     /// Rules the query reaches only through statements with `with`.
     mocked: std::cell::RefCell<BTreeSet<usize>>,
 }
@@ -95,6 +99,7 @@ impl<'a> Tracer<'a> {
             out_of_time: false,
             helped: BTreeSet::new(),
             mocked: std::cell::RefCell::new(BTreeSet::new()),
+            planned_bytes: 0,
         }
     }
 
@@ -480,9 +485,33 @@ impl<'a> Tracer<'a> {
         body: &Body,
         prelude: &[(String, BTreeSet<String>)],
     ) -> BodyPlan {
-        let globals = self.globals(rule);
         let id = self.next_id;
         self.next_id += 1;
+        // regorus parses probe text at about 1 ms per KB, so a large policy
+        // gets probes for its first bodies only, within the budget.
+        if self.planned_bytes > MAX_PROBE_BYTES || self.started.elapsed() > self.options.budget / 2
+        {
+            if !self.out_of_time {
+                self.out_of_time = true;
+                self.gaps.push(
+                    "this policy is too large to trace in full within the time budget: later \
+                     bodies are marked not explained"
+                        .to_string(),
+                );
+            }
+            return BodyPlan {
+                id,
+                file_index: rule.file_index,
+                module: String::new(),
+                operand_lists: Vec::new(),
+                added: Err(format!(
+                    "the trace of this policy stops after {} KB of probes, to stay within its \
+                     time budget",
+                    MAX_PROBE_BYTES / 1000
+                )),
+            };
+        }
+        let globals = self.globals(rule);
 
         // Variables bound after each prefix of the body.
         let mut bound: Vec<BTreeSet<String>> = Vec::new();
@@ -535,6 +564,7 @@ impl<'a> Tracer<'a> {
             body.value_text
         );
 
+        self.planned_bytes += module.len();
         BodyPlan {
             id,
             file_index: rule.file_index,
@@ -570,6 +600,10 @@ impl<'a> Tracer<'a> {
                 }
             }
             let mut module = header.clone();
+            bodies.retain(|body| body.added.is_ok());
+            if bodies.is_empty() {
+                continue;
+            }
             for body in &bodies {
                 module.push_str(&body.module);
             }
