@@ -11,6 +11,7 @@ fn main() -> ExitCode {
     match &cli.command {
         Some(Command::Eval(args)) => cli::eval::run(args),
         Some(Command::Test(args)) => cli::test::run(args),
+        Some(Command::Drill(command)) => cli::drill::run(command),
         Some(Command::Bench) => cli::bench::run(),
         Some(Command::Worker(args)) => policy_workshop::worker::server::run(args.memory_limit_mb),
         None => policy_workshop::ui::run(cli.sample.as_deref(), cli.input.as_deref()),

@@ -34,6 +34,7 @@ fn request(revision: u64, policy: &str, input: Option<&str>, query: &str) -> Eva
         run_tests: false,
         coverage: false,
         trace: false,
+        drill: None,
     }
 }
 

@@ -7,10 +7,10 @@ use std::time::{Duration, Instant};
 use super::EXIT_ERROR;
 use crate::engine::{PolicySource, PreparedEngine, to_engine_value};
 use crate::explain::{ExplainOptions, explain};
+use crate::testing::{TestOptions, run_tests};
 use crate::workspace::Workspace;
 use crate::workspace::document::parse_document;
 use crate::workspace::samples::{list_samples, samples_folder};
-use crate::testing::{TestOptions, run_tests};
 
 /// Runs of each workload; the median is reported.
 const RUNS: usize = 10;

@@ -2,6 +2,7 @@
 //! and prints results in the shapes OPA's own commands use.
 
 pub mod bench;
+pub mod drill;
 pub mod eval;
 pub mod test;
 
@@ -41,6 +42,9 @@ pub enum Command {
     Eval(EvalArgs),
     /// Run the `test_` rules in Rego files, as `opa test` does.
     Test(TestArgs),
+    /// Validate or list guided drills.
+    #[command(subcommand)]
+    Drill(DrillCommand),
     /// Time fixed workloads and print the medians.
     Bench,
     /// Serve evaluation requests on stdin and stdout for the window.
@@ -92,6 +96,24 @@ pub struct TestArgs {
     /// Stop each test after this many milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 10_000)]
     pub timeout_ms: u64,
+}
+
+/// Subcommands of `drill`.
+#[derive(Debug, Subcommand)]
+pub enum DrillCommand {
+    /// Validate a drill folder or a pack folder: manifests, files, hints,
+    /// a starting policy that fails a check and a solution that passes all.
+    Check {
+        /// A drill folder (with drill.toml) or a pack folder (with pack.toml).
+        #[arg(value_name = "PATH")]
+        path: PathBuf,
+    },
+    /// List the drills of a pack or a drill folder.
+    List {
+        /// A drill folder (with drill.toml) or a pack folder (with pack.toml).
+        #[arg(value_name = "PATH")]
+        path: PathBuf,
+    },
 }
 
 /// Arguments of the hidden `worker` command.

@@ -522,6 +522,7 @@ impl PolicyWorkshopApp {
             run_tests: true,
             coverage: self.tests.show_coverage,
             trace: true,
+            drill: None,
         });
         self.sent_revision = self.revision;
         self.result.pending = true;
@@ -598,7 +599,7 @@ fn progress_message(stage: Stage, bytes: Option<usize>) -> Option<String> {
     match stage {
         Stage::LoadingInput => Some(format!("Loading the input{size}…")),
         Stage::LoadingData => Some(format!("Loading the data{size}…")),
-        Stage::Evaluating | Stage::Tracing => None,
+        Stage::Evaluating | Stage::Tracing | Stage::Checking => None,
     }
 }
 

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::drills::{CheckReport, DrillSpec};
 use crate::engine::{EngineError, EvalOptions, Evaluation, PolicySource};
 use crate::explain::Trace;
 use crate::testing::TestRun;
@@ -31,6 +32,10 @@ pub struct EvalRequest {
     /// Also build the evaluation trace of the query.
     #[serde(default)]
     pub trace: bool,
+    /// Also check the policies against this drill's scenarios and hidden
+    /// checks. Drills are small, so the spec is sent with every request.
+    #[serde(default)]
+    pub drill: Option<DrillSpec>,
 }
 
 /// The stage a worker reports before a slow step.
@@ -46,6 +51,9 @@ pub enum Stage {
     /// The result is ready and the trace is being built; the deadline
     /// starts again.
     Tracing,
+    /// The trace is ready and the drill's checks run; the deadline starts
+    /// again.
+    Checking,
 }
 
 /// One line the worker writes.
@@ -89,4 +97,7 @@ pub struct EvalReply {
     /// query was evaluated.
     #[serde(default)]
     pub trace: Option<Trace>,
+    /// The drill check, when the request carried a drill.
+    #[serde(default)]
+    pub drill: Option<CheckReport>,
 }

@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use std::thread;
 
 use super::protocol::{EvalFailure, EvalReply, EvalRequest, Stage, WireReply};
+use crate::drills::check_attempt;
 use crate::engine::ErrorKind;
 use crate::engine::{
     EngineError, EngineValue, EvalOptions, Evaluation, PolicySource, PreparedEngine,
@@ -183,12 +184,24 @@ impl WorkerState {
         let tests = request
             .run_tests
             .then(|| self.run_tests(&request.options, request.coverage));
+        let drill = match &request.drill {
+            Some(spec) => {
+                progress(WireReply::Progress {
+                    revision,
+                    stage: Stage::Checking,
+                    bytes: None,
+                })?;
+                Some(check_attempt(spec, &self.policies))
+            }
+            None => None,
+        };
         Ok(EvalReply {
             revision,
             outcome,
             parsed,
             tests,
             trace,
+            drill,
         })
     }
 
@@ -307,6 +320,7 @@ mod tests {
             run_tests: false,
             coverage: false,
             trace: true,
+            drill: None,
         };
         serde_json::to_string(&request).unwrap()
     }
@@ -360,6 +374,7 @@ mod tests {
             run_tests: false,
             coverage: false,
             trace: true,
+            drill: None,
         };
         let script = format!("{}\n", serde_json::to_string(&request).unwrap());
         let mut output = Vec::new();
