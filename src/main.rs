@@ -14,6 +14,12 @@ fn main() -> ExitCode {
         Some(Command::Drill(command)) => cli::drill::run(command),
         Some(Command::Bench) => cli::bench::run(),
         Some(Command::Worker(args)) => policy_workshop::worker::server::run(args.memory_limit_mb),
-        None => policy_workshop::ui::run(cli.sample.as_deref(), cli.input.as_deref()),
+        None => policy_workshop::ui::run(&policy_workshop::ui::StartOptions {
+            sample: cli.sample.clone(),
+            input: cli.input.clone(),
+            drills: cli.drills,
+            pack: cli.pack.clone(),
+            workshop: cli.workshop,
+        }),
     }
 }

@@ -34,6 +34,18 @@ pub struct Cli {
     /// JSON or YAML file to open in the window as the first input.
     #[arg(long, value_name = "FILE")]
     pub input: Option<PathBuf>,
+
+    /// Open the window with the built-in drill pack.
+    #[arg(long)]
+    pub drills: bool,
+
+    /// Open the window with the drill pack (or single drill) in this folder.
+    #[arg(long, value_name = "FOLDER", conflicts_with = "drills")]
+    pub pack: Option<PathBuf>,
+
+    /// Start in workshop mode: larger text and a high-contrast light theme.
+    #[arg(long)]
+    pub workshop: bool,
 }
 
 #[derive(Debug, Subcommand)]

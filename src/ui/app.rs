@@ -2,15 +2,22 @@
 //! actions they return, send edits to the supervised worker, take its
 //! replies.
 
+mod drills;
+
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use egui::Ui;
 
 use super::code_editor::LineMark;
+use super::drill_panel::{self, DrillsState};
 use super::highlight::Highlighter;
+use super::open_pack::OpenPackWindow;
+use super::pack_loader::PackLoader;
 use super::tests_panel::{self, TestsState};
 use super::trace_panel::{self, TraceState};
 use super::{about, document_panel, menu_bar, policy_panel, result_panel, status_bar};
+use crate::drills::progress::{Predicted, ProgressStore};
 use crate::engine::{Evaluation, package_query};
 use crate::worker::protocol::Stage;
 use crate::worker::{
@@ -55,6 +62,28 @@ pub enum Action {
     ShowAbout,
     /// Open the window that lists the differences from OPA.
     ShowDifferences,
+    /// Open the drill with this index in the pack.
+    OpenDrill(usize),
+    /// Show the drill panel with the built-in pack.
+    OpenBuiltinDrills,
+    /// Show the "Open drill pack" window.
+    ShowOpenPack,
+    /// Load the drill pack in this folder.
+    OpenPack(PathBuf),
+    CloseDrills,
+    /// Unlock the next hint of the open drill.
+    UseHint,
+    /// Put the starting policy of the open drill back in the editor.
+    ResetDrill,
+    /// Give up on the open drill and show the solution.
+    GiveUp,
+    /// The learner's prediction for the scenario with this name.
+    Predict(String, Predicted),
+    /// Switch the input and query to the scenario with this name and show
+    /// its trace.
+    TraceScenario(String),
+    /// Turn workshop mode (large text, high contrast) on or off.
+    SetWorkshopMode(bool),
 }
 
 /// The state the result panel shows.
@@ -110,6 +139,10 @@ pub struct PolicyWorkshopApp {
     pub result: ResultState,
     pub tests: TestsState,
     pub trace: TraceState,
+    /// The open drill pack, the open drill and the learner's progress.
+    pub drills: DrillsState,
+    pack_loader: PackLoader,
+    open_pack_window: OpenPackWindow,
     /// The panel under the editor.
     pub bottom_tab: BottomTab,
     /// The cursor's file and line in the last frame, to notice moves.
@@ -164,6 +197,12 @@ impl PolicyWorkshopApp {
             result: ResultState::default(),
             tests: TestsState::default(),
             trace: TraceState::default(),
+            drills: DrillsState::with_store(ProgressStore::default_location()),
+            pack_loader: PackLoader::new({
+                let repaint = ctx.clone();
+                move || repaint.request_repaint()
+            }),
+            open_pack_window: OpenPackWindow::default(),
             bottom_tab: BottomTab::default(),
             cursor: None,
             samples,
@@ -185,6 +224,12 @@ impl PolicyWorkshopApp {
         app
     }
 
+    /// Keeps drill progress in `store` in place of the platform's data
+    /// directory. Call it before opening a pack.
+    pub fn set_progress_store(&mut self, store: ProgressStore) {
+        self.drills.store = Some(store);
+    }
+
     /// Shows a message in a bar above the panels until dismissed.
     pub fn set_notice(&mut self, notice: String) {
         log::warn!("{notice}");
@@ -194,10 +239,15 @@ impl PolicyWorkshopApp {
     /// Draws one frame and handles evaluation traffic.
     pub fn ui(&mut self, ui: &mut Ui) {
         self.receive_replies();
+        self.receive_packs();
         let mut actions = Vec::new();
 
         egui::Panel::top("menu_bar").show(ui, |ui| {
-            menu_bar::ui(ui, &self.workspace, &self.samples, &mut actions);
+            let view = menu_bar::ViewState {
+                drills_visible: self.drills.visible,
+                workshop: self.drills.workshop,
+            };
+            menu_bar::ui(ui, &self.workspace, &self.samples, view, &mut actions);
         });
         egui::Panel::bottom("status_bar").show(ui, |ui| {
             status_bar::ui(
@@ -210,6 +260,7 @@ impl PolicyWorkshopApp {
         });
         about::about_window(ui.ctx(), &mut self.show_about, &mut actions);
         about::differences_window(ui.ctx(), &mut self.show_differences);
+        self.open_pack_window.ui(ui.ctx(), &mut actions);
         self.notice_bar(ui);
 
         let mut edited = Changed::NONE;
@@ -221,6 +272,21 @@ impl PolicyWorkshopApp {
             .show(ui, |ui| {
                 query_edited = self.documents_ui(ui, &mut edited, &mut actions);
             });
+        if self.drills.visible {
+            let width = ui.available_width();
+            let policy = self
+                .workspace
+                .policies
+                .first()
+                .map_or("", |p| p.text.as_str());
+            egui::Panel::left("drills")
+                .resizable(true)
+                .default_size(width * 0.36)
+                .size_range(260.0..=width * 0.6)
+                .show(ui, |ui| {
+                    drill_panel::ui(ui, &mut self.drills, policy, &mut actions)
+                });
+        }
         egui::CentralPanel::default().show(ui, |ui| {
             egui::Panel::bottom("tests")
                 .resizable(true)
@@ -267,6 +333,9 @@ impl PolicyWorkshopApp {
             self.changed.input |= edited.input;
             self.changed.data |= edited.data;
             self.mark_edited();
+        }
+        if edited.policies {
+            self.drill_policy_edited();
         }
         for action in actions {
             self.apply(ui.ctx(), action);
@@ -456,6 +525,7 @@ impl PolicyWorkshopApp {
                     self.mark_edited();
                 }
             }
+            drill_action => self.apply_drill_action(ctx, drill_action),
         }
     }
 
@@ -493,6 +563,10 @@ impl PolicyWorkshopApp {
         let Some(edited_at) = self.edited_at else {
             return;
         };
+        if self.drills.awaiting_prediction() {
+            // Nothing is evaluated until the learner has predicted.
+            return;
+        }
         let waited = edited_at.elapsed();
         if waited < DEBOUNCE {
             ctx.request_repaint_after(DEBOUNCE - waited);
@@ -522,7 +596,7 @@ impl PolicyWorkshopApp {
             run_tests: true,
             coverage: self.tests.show_coverage,
             trace: true,
-            drill: None,
+            drill: self.drills.active_spec(),
         });
         self.sent_revision = self.revision;
         self.result.pending = true;
@@ -567,6 +641,10 @@ impl PolicyWorkshopApp {
         }
         if let Some(trace) = reply.trace {
             self.trace.last = Some((reply.revision, trace));
+        }
+        if let Some(report) = reply.drill {
+            self.drills.take_report(report);
+            self.save_drill_progress();
         }
         match reply.outcome {
             Ok(evaluation) => {

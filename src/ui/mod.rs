@@ -5,15 +5,18 @@ pub mod about;
 pub mod app;
 pub mod code_editor;
 pub mod document_panel;
+pub mod drill_panel;
 pub mod highlight;
 pub mod menu_bar;
+pub mod open_pack;
+pub mod pack_loader;
 pub mod policy_panel;
 pub mod result_panel;
 pub mod status_bar;
 pub mod tests_panel;
 pub mod trace_panel;
 
-use std::path::Path;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 pub use app::PolicyWorkshopApp;
@@ -22,11 +25,26 @@ use crate::worker::SupervisorConfig;
 use crate::workspace::samples::{DEFAULT_SAMPLE, list_samples, samples_folder};
 use crate::workspace::{NamedInput, Workspace};
 
-/// Opens the window with the named sample (or the Kubernetes sample), and
-/// `input` as the first input when given, and runs until it is closed.
-pub fn run(sample: Option<&str>, input: Option<&Path>) -> ExitCode {
-    let (mut workspace, mut notice) = initial_workspace(sample.unwrap_or(DEFAULT_SAMPLE));
-    if let Some(path) = input {
+/// What the window opens with, from the command line.
+#[derive(Clone, Debug, Default)]
+pub struct StartOptions {
+    /// The sample's folder name; the Kubernetes sample when `None`.
+    pub sample: Option<String>,
+    /// A file to open as the first input.
+    pub input: Option<PathBuf>,
+    /// Open the built-in drill pack.
+    pub drills: bool,
+    /// Open the drill pack in this folder.
+    pub pack: Option<PathBuf>,
+    /// Start in workshop mode.
+    pub workshop: bool,
+}
+
+/// Opens the window as `start` says and runs until it is closed.
+pub fn run(start: &StartOptions) -> ExitCode {
+    let sample = start.sample.as_deref().unwrap_or(DEFAULT_SAMPLE);
+    let (mut workspace, mut notice) = initial_workspace(sample);
+    if let Some(path) = start.input.as_deref() {
         match std::fs::read_to_string(path) {
             Ok(text) => {
                 let name = path.file_name().map_or_else(
@@ -55,6 +73,7 @@ pub fn run(sample: Option<&str>, input: Option<&Path>) -> ExitCode {
             .with_min_inner_size([720.0, 480.0]),
         ..eframe::NativeOptions::default()
     };
+    let start = start.clone();
     let started = eframe::run_native(
         "Policy Workshop",
         options,
@@ -62,6 +81,14 @@ pub fn run(sample: Option<&str>, input: Option<&Path>) -> ExitCode {
             let mut app = PolicyWorkshopApp::new(&creation.egui_ctx, workspace, worker);
             if let Some(notice) = notice {
                 app.set_notice(notice);
+            }
+            if let Some(pack) = &start.pack {
+                app.open_pack(pack);
+            } else if start.drills {
+                app.open_builtin_drills();
+            }
+            if start.workshop {
+                app.set_workshop_mode(&creation.egui_ctx, true);
             }
             Ok(Box::new(app))
         }),
