@@ -304,3 +304,16 @@ fn drill_pack_not_listed_as_sample() {
     assert!(!samples.is_empty());
     assert!(samples.iter().all(|s| s.id != "drills"), "{samples:?}");
 }
+
+#[test]
+fn docs_example_is_valid() {
+    let docs =
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/drills.md")).unwrap();
+    let start = docs.find("```toml\nid = ").unwrap() + "```toml\n".len();
+    let end = start + docs[start..].find("```").unwrap();
+    let (_dir, drill) = copy_drill("missing-default");
+    fs::write(drill.join("drill.toml"), &docs[start..end]).unwrap();
+    let loaded = load_drill(&drill).unwrap();
+    assert_eq!(loaded.spec.scenarios.len(), 3);
+    assert!(validate_drill(&loaded).is_empty());
+}

@@ -374,3 +374,71 @@ fn workshop_mode_from_view_menu() {
         Some(egui::Color32::BLACK)
     );
 }
+
+fn copy_folder(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_folder(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn typed_pack_path_opens_and_reloads() {
+    let pack = tempfile::tempdir().unwrap();
+    copy_folder(&builtin_pack(), pack.path());
+    let data_dir = tempfile::tempdir().unwrap();
+    let ctx = egui::Context::default();
+    let worker = SupervisorConfig::new(env!("CARGO_BIN_EXE_policy-workshop"));
+    let mut app = PolicyWorkshopApp::new(&ctx, workspace("{}"), worker);
+    app.set_progress_store(ProgressStore::in_dir(data_dir.path()));
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1600.0, 1000.0))
+        .with_max_steps(64)
+        .build_ui_state(|ui, app: &mut PolicyWorkshopApp| app.ui(ui), app);
+
+    harness.get_by_label("Drills").click();
+    step_until(&mut harness, |h| {
+        h.query_by_label("Open drill pack…").is_some()
+    });
+    harness.get_by_label("Open drill pack…").click();
+    step_until(&mut harness, |h| h.query_by_label("Folder").is_some());
+    harness.get_by_label("Folder").focus();
+    harness.step();
+    harness
+        .get_by_label("Folder")
+        .type_text(pack.path().to_str().unwrap());
+    harness.step();
+    harness.get_by_label("Open").click();
+    step_until(&mut harness, |h| {
+        shows_text(h, "1. The deny that never fires")
+    });
+    harness
+        .get_by_label_contains("The key that went missing")
+        .click();
+    step_until(&mut harness, |h| shows_text(h, "Predict first"));
+
+    // The facilitator edits the open drill's goal during the session.
+    let manifest = pack.path().join("missing-default/drill.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(
+        &manifest,
+        text.replace(
+            "goal = \"Make the package document always contain allow, true or false.\"",
+            "goal = \"Always answer allow, true or false.\"",
+        ),
+    )
+    .unwrap();
+    step_until(&mut harness, |h| {
+        shows_text(h, "Goal: Always answer allow, true or false.")
+    });
+    assert_eq!(
+        harness.state().workspace.title,
+        "Drill: The key that went missing"
+    );
+}
