@@ -208,7 +208,7 @@ fn builtin_pack() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-policies/drills")
 }
 
-/// A window with the built-in pack open and progress kept in `data_dir`.
+/// Opens a window with the built-in pack and progress kept in `data_dir`.
 fn drill_harness(data_dir: &std::path::Path) -> Harness<'static, PolicyWorkshopApp> {
     let ctx = egui::Context::default();
     let worker = SupervisorConfig::new(env!("CARGO_BIN_EXE_policy-workshop"));

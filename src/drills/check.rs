@@ -9,7 +9,7 @@ use crate::engine::{EngineValue, EvalOptions, PolicySource, PreparedEngine, to_e
 use crate::testing::{TestOptions, TestOutcome, run_tests};
 use crate::workspace::document::parse_document;
 
-/// What a scenario's query produced.
+/// The decision a scenario's query produced.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "value", rename_all = "snake_case")]
 pub enum Actual {
@@ -122,7 +122,7 @@ pub struct CheckReport {
     pub scenarios: Vec<ScenarioResult>,
     /// Each hidden `test_` rule by name, with its outcome.
     pub checks: Vec<(String, CheckOutcome)>,
-    /// Why the hidden checks could not run, such as a parse error.
+    /// The error that stopped the hidden checks, such as a parse error.
     pub checks_error: Option<String>,
 }
 
@@ -155,8 +155,8 @@ impl CheckReport {
 }
 
 /// Checks `policies` (the learner's files) against every scenario of the
-/// drill and runs its hidden checks. Never fails: a policy that does not
-/// parse makes every scenario an error.
+/// drill and runs its hidden checks. A policy that does not parse makes
+/// every scenario an error, so the report always has every scenario.
 pub fn check_attempt(spec: &DrillSpec, policies: &[PolicySource]) -> CheckReport {
     let options = EvalOptions::default();
     let data = match spec.data.as_deref().map(parse_value).transpose() {

@@ -18,7 +18,7 @@ pub const DATA_DIR_ENV: &str = "POLICY_WORKSHOP_DATA_DIR";
 /// File name of the progress file inside the data directory.
 pub const PROGRESS_FILE: &str = "progress.json";
 
-/// Where a learner stands on one drill.
+/// A learner's status on one drill.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
@@ -85,7 +85,7 @@ pub struct Prediction {
     pub predicted: Predicted,
     /// `None` until the first evaluation after the prediction.
     pub correct: Option<bool>,
-    /// What the scenario produced, in words.
+    /// The scenario's actual decision, in words.
     pub actual: Option<String>,
 }
 
@@ -150,9 +150,10 @@ impl ProgressStore {
         }
     }
 
-    /// Returns the store in [`DATA_DIR_ENV`] when it is set, else in the
-    /// platform's data directory (such as `~/.local/share/policy-workshop`
-    /// on Linux); `None` when the platform has none.
+    /// Returns the store in [`DATA_DIR_ENV`] when it is set. Otherwise it
+    /// is in the platform's data directory, such as
+    /// `~/.local/share/policy-workshop` on Linux, or `None` on a platform
+    /// without one.
     pub fn default_location() -> Option<Self> {
         if let Some(dir) = std::env::var_os(DATA_DIR_ENV) {
             return Some(Self::in_dir(PathBuf::from(dir)));

@@ -542,6 +542,10 @@ impl PolicyWorkshopApp {
                     options,
                     ..workspace
                 };
+                // The sample replaces the drill's policy, so no drill is
+                // open any more and the sample's edits are not progress.
+                self.drills.selected = None;
+                self.drills.reset_forms();
                 self.active_policy = 0;
                 self.active_input = 0;
                 self.result = ResultState::default();

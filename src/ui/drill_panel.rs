@@ -15,7 +15,7 @@ use crate::drills::{CheckOutcome, CheckReport, Drill, DrillSpec, Pack};
 #[derive(Debug, Default)]
 pub struct DrillsState {
     pub pack: Option<Pack>,
-    /// Why the pack could not be loaded.
+    /// The error that stopped the pack from loading.
     pub pack_error: Option<String>,
     /// Whether the panel is shown.
     pub visible: bool,
@@ -24,7 +24,7 @@ pub struct DrillsState {
     /// The check of the newest reply for the open drill.
     pub report: Option<CheckReport>,
     pub progress: Progress,
-    /// Where progress is saved; `None` when the platform has no data folder.
+    /// The progress file, or `None` when the platform has no data folder.
     pub store: Option<ProgressStore>,
     /// The progress as last saved, to skip writes that change nothing.
     saved: Progress,
@@ -37,7 +37,7 @@ pub struct DrillsState {
     prediction: PredictionForm,
 }
 
-/// The learner's answer while they fill in the "predict first" form.
+/// The learner's choice while they fill in the "predict first" form.
 #[derive(Debug, Default)]
 struct PredictionForm {
     choice: Option<PredictChoice>,

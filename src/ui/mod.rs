@@ -25,7 +25,7 @@ use crate::worker::SupervisorConfig;
 use crate::workspace::samples::{DEFAULT_SAMPLE, list_samples, samples_folder};
 use crate::workspace::{NamedInput, Workspace};
 
-/// What the window opens with, from the command line.
+/// The sample, input, drill pack and mode the window starts with.
 #[derive(Clone, Debug, Default)]
 pub struct StartOptions {
     /// The sample's folder name; the Kubernetes sample when `None`.
@@ -40,7 +40,7 @@ pub struct StartOptions {
     pub workshop: bool,
 }
 
-/// Opens the window as `start` says and runs until it is closed.
+/// Opens the window as `start` sets it up and runs until it is closed.
 pub fn run(start: &StartOptions) -> ExitCode {
     let sample = start.sample.as_deref().unwrap_or(DEFAULT_SAMPLE);
     let (mut workspace, mut notice) = initial_workspace(sample);

@@ -1,5 +1,5 @@
 //! The "Open drill pack" window: a path field that always works, and a
-//! Browse button that asks the system's folder dialog (rfd) on a thread.
+//! Browse button that opens the system's folder dialog (rfd) on a thread.
 //! With no desktop portal the dialog returns nothing at once, and the
 //! window says to type the path instead.
 

@@ -50,7 +50,8 @@ fn drill_workspace(drill: &Drill, policy: String) -> Workspace {
     }
 }
 
-/// A light theme with black text and firm outlines, readable on a projector.
+/// Returns a light theme with black text and firm outlines, readable on a
+/// projector.
 pub fn high_contrast_visuals() -> egui::Visuals {
     let mut visuals = egui::Visuals::light();
     let black = Color32::BLACK;
