@@ -318,10 +318,10 @@ pub fn load_drill(folder: &Path) -> Result<Drill, DrillError> {
         title: manifest.title,
         level: manifest.level,
         topic: manifest.topic,
-        story: manifest.story.trim().to_string(),
-        goal: manifest.goal.trim().to_string(),
+        story: join_lines(&manifest.story),
+        goal: join_lines(&manifest.goal),
         hints: manifest.hints,
-        explanation: manifest.explanation.trim().to_string(),
+        explanation: join_lines(&manifest.explanation),
         predict,
         folder: folder.to_path_buf(),
         starting_policy,
@@ -382,6 +382,25 @@ fn read_scenario(
         query: scenario.query.clone(),
         expected,
     })
+}
+
+/// Joins the lines of each paragraph with spaces, so text wrapped in the
+/// manifest wraps to the width of the panel instead. A blank line still
+/// separates paragraphs.
+fn join_lines(text: &str) -> String {
+    text.trim()
+        .split("\n\n")
+        .map(|paragraph| {
+            paragraph
+                .lines()
+                .map(str::trim)
+                .filter(|line| !line.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .filter(|paragraph| !paragraph.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n\n")
 }
 
 fn toml_to_json(value: &toml::Value) -> JsonValue {

@@ -265,10 +265,15 @@ impl PolicyWorkshopApp {
 
         let mut edited = Changed::NONE;
         let mut query_edited = false;
-        egui::Panel::right("documents")
+        // Panels remember their width in points, which workshop mode's zoom
+        // makes too wide; separate ids give each mode its own widths.
+        let workshop = self.drills.workshop;
+        let total_width = ui.available_width();
+        let (documents_share, documents_max) = if workshop { (0.34, 0.45) } else { (0.46, 0.75) };
+        egui::Panel::right(("documents", workshop))
             .resizable(true)
-            .default_size(ui.available_width() * 0.46)
-            .size_range(320.0..=ui.available_width() * 0.75)
+            .default_size(total_width * documents_share)
+            .size_range(280.0..=total_width * documents_max)
             .show(ui, |ui| {
                 query_edited = self.documents_ui(ui, &mut edited, &mut actions);
             });
@@ -279,9 +284,9 @@ impl PolicyWorkshopApp {
                 .policies
                 .first()
                 .map_or("", |p| p.text.as_str());
-            egui::Panel::left("drills")
+            egui::Panel::left(("drills", workshop))
                 .resizable(true)
-                .default_size(width * 0.36)
+                .default_size((total_width * 0.27).max(300.0).min(width * 0.6))
                 .size_range(260.0..=width * 0.6)
                 .show(ui, |ui| {
                     drill_panel::ui(ui, &mut self.drills, policy, &mut actions)
