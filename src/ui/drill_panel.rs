@@ -289,7 +289,15 @@ fn drill_ui(
     ui.heading(&drill.title);
     ui.weak(format!("{} · {}", drill.level.name(), drill.topic));
     ui.add_space(4.0);
-    ui.label(&drill.story);
+    if state.workshop {
+        // On a projector the goal and checklist need the room; the story
+        // is one click away.
+        egui::CollapsingHeader::new("Story")
+            .id_salt(("story", &drill.id))
+            .show(ui, |ui| ui.label(&drill.story));
+    } else {
+        ui.label(&drill.story);
+    }
     ui.add_space(4.0);
     ui.label(big(state, format!("Goal: {}", drill.goal)).strong());
     ui.add_space(6.0);
