@@ -54,9 +54,9 @@ pub fn load_paths(paths: &[PathBuf]) -> Result<LoadedFiles> {
 }
 
 /// Returns true for a drill pack or drill folder inside a folder being
-/// loaded. Its starting policies and solutions define the same package
-/// twice and start broken on purpose, so they are skipped; a drill folder
-/// given directly is still loaded.
+/// loaded. Such folders are skipped, because a drill's starting policy and
+/// solution define the same package and the starting policy is broken on
+/// purpose. A drill folder given directly is still loaded.
 fn is_drill_folder(folder: &Path) -> bool {
     [crate::drills::PACK_MANIFEST, crate::drills::DRILL_MANIFEST]
         .iter()
