@@ -11,8 +11,16 @@ fn main() -> ExitCode {
     match &cli.command {
         Some(Command::Eval(args)) => cli::eval::run(args),
         Some(Command::Test(args)) => cli::test::run(args),
+        Some(Command::Drill(command)) => cli::drill::run(command),
         Some(Command::Bench(args)) => cli::bench::run(args),
         Some(Command::Worker(args)) => policy_workshop::worker::server::run(args.memory_limit_mb),
-        None => policy_workshop::ui::run(&cli.paths, cli.sample.as_deref(), cli.input.as_deref()),
+        None => policy_workshop::ui::run(&policy_workshop::ui::StartOptions {
+            paths: cli.paths.clone(),
+            sample: cli.sample.clone(),
+            input: cli.input.clone(),
+            drills: cli.drills,
+            pack: cli.pack.clone(),
+            workshop: cli.workshop,
+        }),
     }
 }

@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
+use policy_workshop::drills::progress::{ProgressStore, Status};
 use policy_workshop::engine::PolicySource;
 use policy_workshop::ui::PolicyWorkshopApp;
 use policy_workshop::worker::SupervisorConfig;
@@ -213,4 +214,245 @@ fn engine_link_lists_differences_and_editor_warns() {
     harness.get_by_label("Engine: regorus 0.14.1").click();
     step_until(&mut harness, |h| shows_text(h, "Decimal numbers"));
     assert!(shows_text(&harness, "0.30000000000000004"));
+}
+
+fn builtin_pack() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-policies/drills")
+}
+
+/// Opens a window with the built-in pack and progress kept in `data_dir`.
+fn drill_harness(data_dir: &std::path::Path) -> Harness<'static, PolicyWorkshopApp> {
+    let ctx = egui::Context::default();
+    let worker = SupervisorConfig::new(env!("CARGO_BIN_EXE_policy-workshop"));
+    let mut app = PolicyWorkshopApp::new(&ctx, workspace("{}"), worker);
+    app.files.set_data_dir(Some(data_dir.to_path_buf()));
+    app.set_progress_store(ProgressStore::in_dir(data_dir));
+    app.open_pack(&builtin_pack());
+    Harness::builder()
+        .with_size(egui::vec2(1600.0, 1000.0))
+        .with_max_steps(64)
+        .build_ui_state(|ui, app: &mut PolicyWorkshopApp| app.ui(ui), app)
+}
+
+fn count_text(harness: &Harness<'_, PolicyWorkshopApp>, text: &str) -> usize {
+    harness.query_all_by_label_contains(text).count()
+}
+
+#[test]
+fn drill_solved_and_progress_kept() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let mut harness = drill_harness(data_dir.path());
+    step_until(&mut harness, |h| shows_text(h, "The key that went missing"));
+    harness
+        .get_by_label_contains("The key that went missing")
+        .click();
+    step_until(&mut harness, |h| shows_text(h, "Predict first"));
+    // Nothing is evaluated before the prediction.
+    assert!(harness.state().drills.report.is_none());
+
+    harness.get_by_label("undefined").click();
+    harness.step();
+    harness.get_by_label("Predict").click();
+    step_until(&mut harness, |h| {
+        shows_text(h, "and you were right: it is undefined")
+    });
+    step_until(&mut harness, |h| shows_text(h, "Checks 1/3"));
+    assert_eq!(count_text(&harness, "FAIL  "), 2);
+
+    // The trace of a failing scenario is one click away.
+    harness
+        .query_all_by_label("Trace it")
+        .next()
+        .unwrap()
+        .click();
+    step_until(&mut harness, |h| {
+        h.state().workspace.inputs[h.state().active_input].name == "anonymous POST"
+    });
+
+    harness.get_by_label("Show hint 1 of 3").click();
+    step_until(&mut harness, |h| shows_text(h, "Hint 1: Predict first"));
+
+    let solution = std::fs::read_to_string(builtin_pack().join("missing-default/solution.rego"))
+        .unwrap()
+        .replace('\t', "    ");
+    harness.get_by_label("Policy").focus();
+    harness.step();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness.step();
+    harness.get_by_label("Policy").type_text(&solution);
+    step_until(&mut harness, |h| shows_text(h, "Checks 3/3"));
+    assert_eq!(count_text(&harness, "PASS  "), 3);
+    assert_eq!(count_text(&harness, "FAIL  "), 0);
+    step_until(&mut harness, |h| shows_text(h, "Solved!"));
+    assert!(shows_text(
+        &harness,
+        "A complete rule with no successful body has no value"
+    ));
+    assert!(harness.query_by_label("Next drill").is_some());
+
+    let typed = harness.state().workspace.policies[0].text.clone();
+    let progress = ProgressStore::in_dir(data_dir.path()).load().unwrap();
+    let saved = &progress.drills["drills/missing-default"];
+    assert_eq!(saved.status, Status::Solved);
+    assert_eq!(saved.hints_used, 1);
+    assert_eq!(saved.last_policy.as_deref(), Some(typed.as_str()));
+    let prediction = saved.prediction.as_ref().unwrap();
+    assert_eq!(prediction.correct, Some(true));
+    drop(harness);
+
+    // A new window reads the same data directory.
+    let mut harness = drill_harness(data_dir.path());
+    step_until(&mut harness, |h| shows_text(h, "default values · solved"));
+    assert!(shows_text(&harness, "default values · solved"));
+    harness
+        .get_by_label_contains("The key that went missing")
+        .click();
+    step_until(&mut harness, |h| shows_text(h, "Solved!"));
+    assert!(shows_text(&harness, "Hint 1: Predict first"));
+    assert_eq!(
+        harness.get_by_label("Policy").value().as_deref(),
+        Some(typed.as_str())
+    );
+}
+
+#[test]
+fn give_up_shows_solution_diff() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let mut harness = drill_harness(data_dir.path());
+    step_until(&mut harness, |h| shows_text(h, "The deny that never fires"));
+    harness
+        .get_by_label_contains("The deny that never fires")
+        .click();
+    step_until(&mut harness, |h| shows_text(h, "Predict first"));
+    harness.get_by_label("a value:").click();
+    harness.step();
+    harness
+        .get_by_label("The value, as JSON (for \"a value\")")
+        .focus();
+    harness.step();
+    harness
+        .get_by_label("The value, as JSON (for \"a value\")")
+        .type_text("[]");
+    harness.step();
+    harness.get_by_label("Predict").click();
+    step_until(&mut harness, |h| shows_text(h, "Checks 1/2"));
+    assert!(shows_text(
+        &harness,
+        "You predicted [] for \"privileged Pod\", and you were right"
+    ));
+
+    harness.get_by_label("Show solution…").click();
+    step_until(&mut harness, |h| shows_text(h, "Give up on this drill"));
+    assert!(!shows_text(
+        &harness,
+        "The solution, compared with your policy"
+    ));
+    harness.get_by_label("Give up and show it").click();
+    step_until(&mut harness, |h| {
+        shows_text(h, "The solution, compared with your policy")
+    });
+    assert!(shows_text(
+        &harness,
+        "- \tcontainer.securityContex.privileged == true"
+    ));
+    assert!(shows_text(
+        &harness,
+        "+ \tcontainer.securityContext.privileged == true"
+    ));
+
+    harness.get_by_label("Reset").click();
+    step_until(&mut harness, |h| h.state().drills.report.is_some());
+    let starting =
+        std::fs::read_to_string(builtin_pack().join("misspelled-input-path/policy.rego")).unwrap();
+    assert_eq!(harness.state().workspace.policies[0].text, starting);
+}
+
+#[test]
+fn workshop_mode_from_view_menu() {
+    let mut harness = harness("{}");
+    harness.get_by_label("View").click();
+    step_until(&mut harness, |h| {
+        h.query_by_label("Workshop mode").is_some()
+    });
+    harness.get_by_label("Workshop mode").click();
+    step_until(&mut harness, |h| h.state().drills.workshop);
+    harness.step();
+    assert_eq!(harness.ctx.zoom_factor(), 1.5);
+    assert_eq!(
+        harness
+            .ctx
+            .style_of(egui::Theme::Light)
+            .visuals
+            .override_text_color,
+        Some(egui::Color32::BLACK)
+    );
+}
+
+fn copy_folder(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_folder(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn typed_pack_path_opens_and_reloads() {
+    let pack = tempfile::tempdir().unwrap();
+    copy_folder(&builtin_pack(), pack.path());
+    let data_dir = tempfile::tempdir().unwrap();
+    let ctx = egui::Context::default();
+    let worker = SupervisorConfig::new(env!("CARGO_BIN_EXE_policy-workshop"));
+    let mut app = PolicyWorkshopApp::new(&ctx, workspace("{}"), worker);
+    app.files.set_data_dir(Some(data_dir.path().to_path_buf()));
+    app.set_progress_store(ProgressStore::in_dir(data_dir.path()));
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1600.0, 1000.0))
+        .with_max_steps(64)
+        .build_ui_state(|ui, app: &mut PolicyWorkshopApp| app.ui(ui), app);
+
+    harness.get_by_label("Drills").click();
+    step_until(&mut harness, |h| {
+        h.query_by_label("Open drill pack…").is_some()
+    });
+    harness.get_by_label("Open drill pack…").click();
+    step_until(&mut harness, |h| h.query_by_label("Folder").is_some());
+    harness.get_by_label("Folder").focus();
+    harness.step();
+    harness
+        .get_by_label("Folder")
+        .type_text(pack.path().to_str().unwrap());
+    harness.step();
+    harness.get_by_label("Open").click();
+    step_until(&mut harness, |h| {
+        shows_text(h, "1. The deny that never fires")
+    });
+    harness
+        .get_by_label_contains("The key that went missing")
+        .click();
+    step_until(&mut harness, |h| shows_text(h, "Predict first"));
+
+    // The facilitator edits the open drill's goal during the session.
+    let manifest = pack.path().join("missing-default/drill.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(
+        &manifest,
+        text.replace(
+            "goal = \"Make the package document always contain allow, true or false.\"",
+            "goal = \"Always answer allow, true or false.\"",
+        ),
+    )
+    .unwrap();
+    step_until(&mut harness, |h| {
+        shows_text(h, "Goal: Always answer allow, true or false.")
+    });
+    assert_eq!(
+        harness.state().workspace.title,
+        "Drill: The key that went missing"
+    );
 }

@@ -35,6 +35,7 @@ fn request(revision: u64, policy: &str, input: Option<&str>, query: &str) -> Eva
         coverage: false,
         trace: false,
         scenarios: None,
+        drill: None,
     }
 }
 

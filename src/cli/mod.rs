@@ -2,6 +2,7 @@
 //! and prints results in the shapes OPA's own commands use.
 
 pub mod bench;
+pub mod drill;
 pub mod eval;
 pub mod test;
 
@@ -40,6 +41,18 @@ pub struct Cli {
     /// JSON or YAML file to open in the window as the first input.
     #[arg(long, value_name = "FILE")]
     pub input: Option<PathBuf>,
+
+    /// Open the window with the built-in drill pack.
+    #[arg(long)]
+    pub drills: bool,
+
+    /// Open the window with the drill pack (or single drill) in this folder.
+    #[arg(long, value_name = "FOLDER", conflicts_with = "drills")]
+    pub pack: Option<PathBuf>,
+
+    /// Start in workshop mode: larger text and a high-contrast light theme.
+    #[arg(long)]
+    pub workshop: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -48,6 +61,9 @@ pub enum Command {
     Eval(EvalArgs),
     /// Run the `test_` rules in Rego files, as `opa test` does.
     Test(TestArgs),
+    /// Validate or list guided drills.
+    #[command(subcommand)]
+    Drill(DrillCommand),
     /// Time fixed workloads and print the medians.
     Bench(BenchArgs),
     /// Serve evaluation requests on stdin and stdout for the window.
@@ -112,6 +128,24 @@ pub struct BenchArgs {
     /// Timed runs of each figure, in place of each group's default.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub runs: Option<u32>,
+}
+
+/// Subcommands of `drill`.
+#[derive(Debug, Subcommand)]
+pub enum DrillCommand {
+    /// Validate a drill folder or a pack folder: manifests, files, hints,
+    /// a starting policy that fails a check and a solution that passes all.
+    Check {
+        /// A drill folder (with drill.toml) or a pack folder (with pack.toml).
+        #[arg(value_name = "PATH")]
+        path: PathBuf,
+    },
+    /// List the drills of a pack or a drill folder.
+    List {
+        /// A drill folder (with drill.toml) or a pack folder (with pack.toml).
+        #[arg(value_name = "PATH")]
+        path: PathBuf,
+    },
 }
 
 /// Arguments of the hidden `worker` command.

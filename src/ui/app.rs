@@ -2,6 +2,8 @@
 //! actions they return, send edits to the supervised worker, take its
 //! replies.
 
+mod drills;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -9,11 +11,15 @@ use std::time::{Duration, Instant};
 use egui::Ui;
 
 use super::code_editor::LineMark;
+use super::drill_panel::{self, DrillsState};
 use super::highlight::Highlighter;
+use super::open_pack::OpenPackWindow;
+use super::pack_loader::PackLoader;
 use super::scenarios_panel::{self, ScenariosState};
 use super::tests_panel::{self, TestsState};
 use super::trace_panel::{self, TraceState};
 use super::{about, document_panel, menu_bar, policy_panel, result_panel, status_bar};
+use crate::drills::progress::{Predicted, ProgressStore};
 use crate::engine::{Evaluation, package_query};
 use crate::worker::protocol::Stage;
 use crate::worker::supervisor::peak_resident_kib;
@@ -91,6 +97,28 @@ pub enum Action {
     ShowAbout,
     /// Open the window that lists the differences from OPA.
     ShowDifferences,
+    /// Open the drill with this index in the pack.
+    OpenDrill(usize),
+    /// Show the drill panel with the built-in pack.
+    OpenBuiltinDrills,
+    /// Show the "Open drill pack" window.
+    ShowOpenPack,
+    /// Load the drill pack in this folder.
+    OpenPack(PathBuf),
+    CloseDrills,
+    /// Unlock the next hint of the open drill.
+    UseHint,
+    /// Put the starting policy of the open drill back in the editor.
+    ResetDrill,
+    /// Give up on the open drill and show the solution.
+    GiveUp,
+    /// The learner's prediction for the scenario with this name.
+    Predict(String, Predicted),
+    /// Switch the input and query to the scenario with this name and show
+    /// its trace.
+    TraceScenario(String),
+    /// Turn workshop mode (large text, high contrast) on or off.
+    SetWorkshopMode(bool),
 }
 
 /// The state the result panel shows.
@@ -160,6 +188,10 @@ pub struct PolicyWorkshopApp {
     pub tests: TestsState,
     pub trace: TraceState,
     pub scenarios: ScenariosState,
+    /// The open drill pack, the open drill and the learner's progress.
+    pub drills: DrillsState,
+    pack_loader: PackLoader,
+    open_pack_window: OpenPackWindow,
     /// The panel under the editor.
     pub bottom_tab: BottomTab,
     /// The cursor's file and line in the last frame, to notice moves.
@@ -223,6 +255,12 @@ impl PolicyWorkshopApp {
             tests: TestsState::default(),
             trace: TraceState::default(),
             scenarios: ScenariosState::default(),
+            drills: DrillsState::with_store(ProgressStore::default_location()),
+            pack_loader: PackLoader::new({
+                let repaint = ctx.clone();
+                move || repaint.request_repaint()
+            }),
+            open_pack_window: OpenPackWindow::default(),
             bottom_tab: BottomTab::default(),
             cursor: None,
             files: FileState::default(),
@@ -259,6 +297,12 @@ impl PolicyWorkshopApp {
         app
     }
 
+    /// Keeps drill progress in `store` in place of the platform's data
+    /// directory. Call it before opening a pack.
+    pub fn set_progress_store(&mut self, store: ProgressStore) {
+        self.drills.store = Some(store);
+    }
+
     /// Shows a message in a bar above the panels until dismissed.
     pub fn set_notice(&mut self, notice: String) {
         log::warn!("{notice}");
@@ -269,14 +313,20 @@ impl PolicyWorkshopApp {
     pub fn ui(&mut self, ui: &mut Ui) {
         self.receive_replies();
         self.report_for_bench(ui.ctx());
+        self.receive_packs();
         let mut actions = Vec::new();
 
         egui::Panel::top("menu_bar").show(ui, |ui| {
+            let view = menu_bar::ViewState {
+                drills_visible: self.drills.visible,
+                workshop: self.drills.workshop,
+            };
             menu_bar::ui(
                 ui,
                 &self.workspace,
                 &self.samples,
                 &self.files.settings.recent,
+                view,
                 &mut actions,
             );
         });
@@ -292,18 +342,39 @@ impl PolicyWorkshopApp {
         });
         about::about_window(ui.ctx(), &mut self.show_about, &mut actions);
         about::differences_window(ui.ctx(), &mut self.show_differences);
+        self.open_pack_window.ui(ui.ctx(), &mut actions);
         self.notice_bar(ui);
         self.files_frame(ui);
 
         let mut edited = Changed::NONE;
         let mut query_edited = false;
-        egui::Panel::right("documents")
+        // Panels remember their width in points, which workshop mode's zoom
+        // makes too wide; separate ids give each mode its own widths.
+        let workshop = self.drills.workshop;
+        let total_width = ui.available_width();
+        let (documents_share, documents_max) = if workshop { (0.34, 0.45) } else { (0.46, 0.75) };
+        egui::Panel::right(("documents", workshop))
             .resizable(true)
-            .default_size(ui.available_width() * 0.46)
-            .size_range(320.0..=ui.available_width() * 0.75)
+            .default_size(total_width * documents_share)
+            .size_range(280.0..=total_width * documents_max)
             .show(ui, |ui| {
                 query_edited = self.documents_ui(ui, &mut edited, &mut actions);
             });
+        if self.drills.visible {
+            let width = ui.available_width();
+            let policy = self
+                .workspace
+                .policies
+                .first()
+                .map_or("", |p| p.text.as_str());
+            egui::Panel::left(("drills", workshop))
+                .resizable(true)
+                .default_size((total_width * 0.27).max(300.0).min(width * 0.6))
+                .size_range(260.0..=width * 0.6)
+                .show(ui, |ui| {
+                    drill_panel::ui(ui, &mut self.drills, policy, &mut actions)
+                });
+        }
         egui::CentralPanel::default().show(ui, |ui| {
             egui::Panel::bottom("tests")
                 .resizable(true)
@@ -366,6 +437,9 @@ impl PolicyWorkshopApp {
             self.changed.scenarios |= edited.input;
             self.changed.data |= edited.data;
             self.mark_edited();
+        }
+        if edited.policies {
+            self.drill_policy_edited();
         }
         for action in actions {
             self.apply(ui.ctx(), action);
@@ -600,10 +674,15 @@ impl PolicyWorkshopApp {
                     self.mark_edited();
                 }
             }
+            drill_action => self.apply_drill_action(ctx, drill_action),
         }
     }
 
     fn load_sample(&mut self, sample: &Sample) {
+        // The sample replaces the drill's policy, so no drill is open any
+        // more and the sample's edits are not progress.
+        self.drills.selected = None;
+        self.drills.reset_forms();
         self.open_paths(vec![sample.folder.clone()]);
     }
 
@@ -641,6 +720,10 @@ impl PolicyWorkshopApp {
         let Some(edited_at) = self.edited_at else {
             return;
         };
+        if self.drills.awaiting_prediction() {
+            // Nothing is evaluated until the learner has predicted.
+            return;
+        }
         let waited = edited_at.elapsed();
         if waited < DEBOUNCE {
             ctx.request_repaint_after(DEBOUNCE - waited);
@@ -678,6 +761,7 @@ impl PolicyWorkshopApp {
             run_tests: true,
             coverage: self.tests.show_coverage,
             trace: true,
+            drill: self.drills.active_spec(),
         });
         self.sent_revision = self.revision;
         self.result.pending = true;
@@ -788,6 +872,10 @@ impl PolicyWorkshopApp {
         if !stopped {
             self.scenarios.results = details.scenarios;
         }
+        if let Some(report) = details.drill {
+            self.drills.take_report(report);
+            self.save_drill_progress();
+        }
     }
 
     /// The revision the next request will carry.
@@ -812,7 +900,7 @@ fn progress_message(stage: Stage, bytes: Option<usize>) -> Option<String> {
     match stage {
         Stage::LoadingInput => Some(format!("Loading the input{size}…")),
         Stage::LoadingData => Some(format!("Loading the data{size}…")),
-        Stage::Evaluating | Stage::Tracing => None,
+        Stage::Evaluating | Stage::Tracing | Stage::Checking => None,
     }
 }
 

@@ -8,12 +8,20 @@ use super::app::{Action, PathPurpose};
 use crate::workspace::Workspace;
 use crate::workspace::samples::Sample;
 
+/// View settings the menus show as checked or not.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ViewState {
+    pub drills_visible: bool,
+    pub workshop: bool,
+}
+
 /// Draws the menu bar and queues the chosen actions.
 pub fn ui(
     ui: &mut Ui,
     workspace: &Workspace,
     samples: &[Sample],
     recent: &[Vec<PathBuf>],
+    view: ViewState,
     actions: &mut Vec<Action>,
 ) {
     egui::MenuBar::new().ui(ui, |ui| {
@@ -67,6 +75,21 @@ pub fn ui(
             }
         });
 
+        ui.menu_button("Drills", |ui| {
+            if ui.button("Built-in drills").clicked() {
+                actions.push(Action::OpenBuiltinDrills);
+                ui.close();
+            }
+            if ui.button("Open drill pack…").clicked() {
+                actions.push(Action::ShowOpenPack);
+                ui.close();
+            }
+            if view.drills_visible && ui.button("Close the drill panel").clicked() {
+                actions.push(Action::CloseDrills);
+                ui.close();
+            }
+        });
+
         ui.menu_button("Evaluation", |ui| {
             let mut rego_v0 = workspace.options.rego_v0;
             if ui
@@ -95,6 +118,15 @@ pub fn ui(
         });
 
         ui.menu_button("View", |ui| {
+            let mut workshop = view.workshop;
+            if ui
+                .checkbox(&mut workshop, "Workshop mode")
+                .on_hover_text("For a projector: larger text, a high-contrast light theme, and a large drill goal and checklist")
+                .changed()
+            {
+                actions.push(Action::SetWorkshopMode(workshop));
+            }
+            ui.separator();
             let dark = ui.visuals().dark_mode;
             if ui.selectable_label(!dark, "Light theme").clicked() {
                 actions.push(Action::SetDarkMode(false));
@@ -103,7 +135,7 @@ pub fn ui(
                 actions.push(Action::SetDarkMode(true));
             }
             ui.separator();
-            if ui.button("Larger text (Ctrl +)").clicked() {
+            if ui.button("Larger text (Ctrl = or Ctrl +)").clicked() {
                 actions.push(Action::ZoomBy(1.1));
             }
             if ui.button("Smaller text (Ctrl -)").clicked() {

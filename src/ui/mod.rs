@@ -6,8 +6,11 @@ pub mod app;
 pub mod bench;
 pub mod code_editor;
 pub mod document_panel;
+pub mod drill_panel;
 pub mod highlight;
 pub mod menu_bar;
+pub mod open_pack;
+pub mod pack_loader;
 pub mod policy_panel;
 pub mod result_panel;
 pub mod scenarios_panel;
@@ -15,7 +18,7 @@ pub mod status_bar;
 pub mod tests_panel;
 pub mod trace_panel;
 
-use std::path::Path;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 pub use app::PolicyWorkshopApp;
@@ -24,16 +27,35 @@ use crate::worker::SupervisorConfig;
 use crate::workspace::samples::{DEFAULT_SAMPLE, list_samples, samples_folder};
 use crate::workspace::{NamedInput, Workspace};
 
-/// Opens the window and runs until it is closed. It opens `paths` when
-/// given, else the named sample, else the workspace opened last, else the
-/// Kubernetes sample; `input` becomes the first input when given.
-pub fn run(paths: &[std::path::PathBuf], sample: Option<&str>, input: Option<&Path>) -> ExitCode {
+/// The folders, sample, input, drill pack and mode the window starts with.
+#[derive(Clone, Debug, Default)]
+pub struct StartOptions {
+    /// Folders or files to open; the workspace opened last when empty and
+    /// no sample is named.
+    pub paths: Vec<PathBuf>,
+    /// The sample's folder name; the Kubernetes sample when `None`.
+    pub sample: Option<String>,
+    /// A file to open as the first input.
+    pub input: Option<PathBuf>,
+    /// Open the built-in drill pack.
+    pub drills: bool,
+    /// Open the drill pack in this folder.
+    pub pack: Option<PathBuf>,
+    /// Start in workshop mode.
+    pub workshop: bool,
+}
+
+/// Opens the window as `start` sets it up and runs until it is closed. It
+/// opens `start.paths` when given, else the named sample, else the
+/// workspace opened last, else the Kubernetes sample; `start.input`
+/// becomes the first input when given.
+pub fn run(start: &StartOptions) -> ExitCode {
     let last = crate::workspace::session::data_dir()
         .map(|dir| crate::workspace::session::Settings::load(&dir))
         .and_then(|settings| settings.last().cloned());
-    let opened: Option<Vec<std::path::PathBuf>> = if !paths.is_empty() {
-        Some(paths.to_vec())
-    } else if sample.is_none() {
+    let opened: Option<Vec<PathBuf>> = if !start.paths.is_empty() {
+        Some(start.paths.clone())
+    } else if start.sample.is_none() && !start.drills && start.pack.is_none() {
         last
     } else {
         None
@@ -55,9 +77,9 @@ pub fn run(paths: &[std::path::PathBuf], sample: Option<&str>, input: Option<&Pa
                 }
             }
         }
-        None => initial_workspace(sample.unwrap_or(DEFAULT_SAMPLE)),
+        None => initial_workspace(start.sample.as_deref().unwrap_or(DEFAULT_SAMPLE)),
     };
-    if let Some(path) = input {
+    if let Some(path) = start.input.as_deref() {
         match std::fs::read_to_string(path) {
             Ok(text) => {
                 let name = path.file_name().map_or_else(
@@ -86,6 +108,7 @@ pub fn run(paths: &[std::path::PathBuf], sample: Option<&str>, input: Option<&Pa
             .with_min_inner_size([720.0, 480.0]),
         ..eframe::NativeOptions::default()
     };
+    let start = start.clone();
     let started = eframe::run_native(
         "Policy Workshop",
         options,
@@ -93,6 +116,14 @@ pub fn run(paths: &[std::path::PathBuf], sample: Option<&str>, input: Option<&Pa
             let mut app = PolicyWorkshopApp::new(&creation.egui_ctx, workspace, worker);
             if let Some(notice) = notice {
                 app.set_notice(notice);
+            }
+            if let Some(pack) = &start.pack {
+                app.open_pack(pack);
+            } else if start.drills {
+                app.open_builtin_drills();
+            }
+            if start.workshop {
+                app.set_workshop_mode(&creation.egui_ctx, true);
             }
             Ok(Box::new(app))
         }),

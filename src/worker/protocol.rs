@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::drills::{CheckReport, DrillSpec};
 use crate::engine::{EngineError, EvalOptions, Evaluation, PolicySource};
 use crate::explain::Trace;
 use crate::testing::TestRun;
@@ -35,6 +36,10 @@ pub struct EvalRequest {
     /// unchanged. The query is evaluated with each of them.
     #[serde(default)]
     pub scenarios: Option<Vec<(String, String)>>,
+    /// Also check the policies against this drill's scenarios and hidden
+    /// checks. Drills are small, so the spec is sent with every request.
+    #[serde(default)]
+    pub drill: Option<DrillSpec>,
 }
 
 /// The stage a worker reports before a slow step.
@@ -50,6 +55,9 @@ pub enum Stage {
     /// The result is ready and the trace is being built; the deadline
     /// starts again.
     Tracing,
+    /// The trace is ready and the drill's checks run; the deadline starts
+    /// again.
+    Checking,
 }
 
 /// One line the worker writes.
@@ -111,6 +119,9 @@ pub struct EvalDetails {
     /// The query's result with each scenario input.
     #[serde(default)]
     pub scenarios: Vec<ScenarioResult>,
+    /// The drill check, when the request carried a drill.
+    #[serde(default)]
+    pub drill: Option<CheckReport>,
 }
 
 /// The query's result with one scenario input.
@@ -124,6 +135,6 @@ pub struct ScenarioResult {
 impl EvalRequest {
     /// Whether the worker sends an [`EvalDetails`] after the result.
     pub fn wants_details(&self) -> bool {
-        self.trace || self.run_tests || self.scenarios.is_some()
+        self.trace || self.run_tests || self.scenarios.is_some() || self.drill.is_some()
     }
 }

@@ -11,6 +11,7 @@ use std::thread;
 use super::protocol::{
     EvalDetails, EvalFailure, EvalReply, EvalRequest, ScenarioResult, Stage, WireReply,
 };
+use crate::drills::check_attempt;
 use crate::engine::ErrorKind;
 use crate::engine::{
     EngineError, EngineValue, EvalOptions, Evaluation, PolicySource, PreparedEngine,
@@ -224,12 +225,24 @@ impl WorkerState {
             .run_tests
             .then(|| self.run_tests(&request.options, request.coverage));
         let scenarios = self.run_scenarios(&request.query);
+        let drill = match &request.drill {
+            Some(spec) => {
+                progress(WireReply::Progress {
+                    revision: request.revision,
+                    stage: Stage::Checking,
+                    bytes: None,
+                })?;
+                Some(check_attempt(spec, &self.policies))
+            }
+            None => None,
+        };
         Ok(EvalDetails {
             revision: request.revision,
             tests,
             trace,
             stopped: None,
             scenarios,
+            drill,
         })
     }
 
@@ -375,6 +388,7 @@ mod tests {
             coverage: false,
             trace: true,
             scenarios: None,
+            drill: None,
         };
         serde_json::to_string(&request).unwrap()
     }
@@ -442,6 +456,7 @@ mod tests {
             coverage: false,
             trace: true,
             scenarios: None,
+            drill: None,
         };
         let script = format!("{}\n", serde_json::to_string(&request).unwrap());
         let mut output = Vec::new();

@@ -13,6 +13,7 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use super::protocol::{EvalDetails, EvalFailure, EvalReply, EvalRequest, Stage, WireReply};
+use crate::drills::DrillSpec;
 use crate::engine::{DEFAULT_TIME_LIMIT, EvalOptions, PolicySource};
 
 /// Time a worker may spend parsing one large document.
@@ -256,6 +257,7 @@ struct Pending {
     run_tests: bool,
     coverage: bool,
     trace: bool,
+    drill: Option<DrillSpec>,
 }
 
 impl Pending {
@@ -341,6 +343,7 @@ impl SupervisorState {
             run_tests: request.run_tests,
             trace: request.trace,
             coverage: request.coverage,
+            drill: request.drill,
         }
     }
 
@@ -416,7 +419,7 @@ impl SupervisorState {
                         } => {
                             deadline = Instant::now()
                                 + match stage {
-                                    Stage::Evaluating | Stage::Tracing => {
+                                    Stage::Evaluating | Stage::Tracing | Stage::Checking => {
                                         self.config.deadline + GRACE
                                     }
                                     Stage::LoadingInput | Stage::LoadingData => LOADING_DEADLINE,
@@ -470,6 +473,7 @@ impl SupervisorState {
             run_tests: current.run_tests,
             trace: current.trace,
             coverage: current.coverage,
+            drill: current.drill.clone(),
         };
         let document_bytes = request.input.as_ref().map_or(0, String::len)
             + request.data.as_ref().map_or(0, String::len)

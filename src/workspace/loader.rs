@@ -53,6 +53,16 @@ pub fn load_paths(paths: &[PathBuf]) -> Result<LoadedFiles> {
     Ok(loaded)
 }
 
+/// Returns true for a drill pack or drill folder inside a folder being
+/// loaded. Such folders are skipped, because a drill's starting policy and
+/// solution define the same package and the starting policy is broken on
+/// purpose. A drill folder given directly is still loaded.
+fn is_drill_folder(folder: &Path) -> bool {
+    [crate::drills::PACK_MANIFEST, crate::drills::DRILL_MANIFEST]
+        .iter()
+        .any(|manifest| folder.join(manifest).is_file())
+}
+
 fn load_folder(root: &Path, folder: &Path, loaded: &mut LoadedFiles) -> Result<()> {
     let mut entries: Vec<PathBuf> = fs::read_dir(folder)
         .with_context(|| format!("cannot list {}", folder.display()))?
@@ -69,7 +79,7 @@ fn load_folder(root: &Path, folder: &Path, loaded: &mut LoadedFiles) -> Result<(
             continue;
         }
         if entry.is_dir() {
-            if name != INPUTS_FOLDER {
+            if name != INPUTS_FOLDER && !is_drill_folder(&entry) {
                 load_folder(root, &entry, loaded)?;
             }
             continue;

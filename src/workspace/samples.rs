@@ -36,7 +36,7 @@ pub fn samples_folder() -> Option<PathBuf> {
 }
 
 /// Lists the samples in `folder`, sorted by folder name. A folder counts
-/// as a sample when it contains a `.rego` file.
+/// as a sample when it contains a `.rego` file and is not a drill pack.
 pub fn list_samples(folder: &Path) -> Vec<Sample> {
     let Ok(entries) = fs::read_dir(folder) else {
         return Vec::new();
@@ -44,7 +44,7 @@ pub fn list_samples(folder: &Path) -> Vec<Sample> {
     let mut samples: Vec<Sample> = entries
         .filter_map(Result::ok)
         .map(|entry| entry.path())
-        .filter(|path| path.is_dir() && holds_rego(path))
+        .filter(|path| path.is_dir() && holds_rego(path) && !is_drill_pack(path))
         .map(|path| {
             let id = path
                 .file_name()
@@ -60,6 +60,12 @@ pub fn list_samples(folder: &Path) -> Vec<Sample> {
         .collect();
     samples.sort_by(|a, b| a.id.cmp(&b.id));
     samples
+}
+
+/// A drill pack (such as `sample-policies/drills`) opens in the drill
+/// panel, not as a sample.
+fn is_drill_pack(folder: &Path) -> bool {
+    folder.join(crate::drills::PACK_MANIFEST).is_file()
 }
 
 fn holds_rego(folder: &Path) -> bool {

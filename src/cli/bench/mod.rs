@@ -233,6 +233,7 @@ fn edit_request(workspace: &Workspace, revision: u64, policies: &[PolicySource])
         coverage: false,
         trace: true,
         scenarios: None,
+        drill: None,
     }
 }
 

@@ -746,7 +746,11 @@ impl PolicyWorkshopApp {
     /// Writes unsaved edits for recovery every [`AUTOSAVE_INTERVAL`], and
     /// removes the recovery file once everything is saved.
     fn autosave(&mut self) {
-        if self.files.last_autosave.elapsed() < AUTOSAVE_INTERVAL || self.files.recovery.is_some() {
+        // A drill's policy is kept by the drill progress store instead.
+        if self.files.last_autosave.elapsed() < AUTOSAVE_INTERVAL
+            || self.files.recovery.is_some()
+            || self.drills.selected.is_some()
+        {
             return;
         }
         self.autosave_now();
@@ -779,7 +783,10 @@ impl PolicyWorkshopApp {
 
     /// Asks before the window closes with unsaved edits.
     fn handle_close_request(&mut self, ctx: &egui::Context) {
-        if !ctx.input(|i| i.viewport().close_requested()) || self.files.quit_confirmed {
+        if !ctx.input(|i| i.viewport().close_requested())
+            || self.files.quit_confirmed
+            || self.drills.selected.is_some()
+        {
             return;
         }
         if self.workspace.has_unsaved_edits() {

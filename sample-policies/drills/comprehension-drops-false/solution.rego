@@ -1,0 +1,9 @@
+# API gateway: a tenant's feature flags and the requests they forbid.
+package gateway.tenants
+
+flags := {name: enabled | some name, enabled in input.tenant.features}
+
+deny contains msg if {
+	flags.audit_log == false
+	msg := sprintf("tenant %s has audit logging switched off", [input.tenant.id])
+}

@@ -1,0 +1,11 @@
+# Release pipeline: production changes need approval.
+package pipeline.release
+
+default allow := false
+
+allow if {
+	input.change.environment == "production"
+	every approval in input.change.approvals {
+		approval.status == "approved"
+	}
+}

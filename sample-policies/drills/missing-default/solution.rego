@@ -1,0 +1,9 @@
+# Authorization for the orders API: anyone may read the public catalogue.
+package httpapi.authz
+
+default allow := false
+
+allow if {
+	input.method == "GET"
+	input.path[0] == "catalogue"
+}
