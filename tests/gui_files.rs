@@ -167,6 +167,18 @@ fn an_opened_folder_gives_the_results_of_eval() {
         h.state().workspace.policies.len() == 3
     });
     assert_eq!(harness.state().workspace.inputs.len(), 12);
+    // OPA places data.json files by folder only in bundles, so the copied
+    // commands load the folder as one.
+    let root = folder.path().canonicalize().unwrap().display().to_string();
+    let command = harness.state().opa_eval_command();
+    assert!(
+        command.starts_with(&format!("opa eval --format pretty --bundle {root} -i ")),
+        "{command}"
+    );
+    assert_eq!(
+        harness.state().opa_test_command(),
+        format!("opa test -v --bundle {root}")
+    );
 
     let query = "data.k8s";
     harness.state_mut().workspace.query = query.to_string();
@@ -394,12 +406,14 @@ fn the_scenario_table_checks_every_input() {
             .state_mut()
             .workspace
             .expected
+            .entry("count(data.k8s.admission.deny)".to_string())
+            .or_default()
             .insert(format!("pod-{index:02}.json"), value.to_string());
     }
     step_until(&mut harness, "all matching", |h| {
         shows(h, "Scenarios 12/12")
     });
-    let expected = harness.state().workspace.expected.clone();
+    let expected = harness.state().workspace.expected["count(data.k8s.admission.deny)"].clone();
     assert_eq!(expected.len(), 12);
     for index in 0..12 {
         let input = folder.path().join(format!("inputs/pod-{index:02}.json"));
@@ -414,7 +428,14 @@ fn the_scenario_table_checks_every_input() {
         .state_mut()
         .workspace
         .expected
+        .entry("count(data.k8s.admission.deny)".to_string())
+        .or_default()
         .insert("pod-00.json".into(), "0".into());
+    // Expectations belong to their query: another query starts with none.
+    harness.state_mut().workspace.query = "data.k8s.labels.missing".to_string();
+    harness.step();
+    assert!(shows(&harness, "no expectation"));
+    harness.state_mut().workspace.query = "count(data.k8s.admission.deny)".to_string();
     step_until(&mut harness, "one differing", |h| {
         shows(h, "Scenarios 11/12")
     });
@@ -431,4 +452,48 @@ fn the_scenario_table_checks_every_input() {
         .unwrap()
         .count();
     assert_eq!(kept, 1);
+}
+
+#[test]
+fn save_follows_the_tab_in_front_and_a_failed_save_as_changes_nothing() {
+    let folder = tempfile::tempdir().unwrap();
+    let first = write(folder.path(), "a.rego", "package a\n\nx := 1\n");
+    let second = write(folder.path(), "b.rego", "package b\n\ny := 1\n");
+    let data_dir = tempfile::tempdir().unwrap();
+    let mut harness = app(open_folder(folder.path()), data_dir.path());
+    step_until(&mut harness, "the first result", |h| {
+        settled_value(h).is_some()
+    });
+
+    // Edit both files in the app, then bring b.rego to the front and save.
+    {
+        let app = harness.state_mut();
+        app.workspace.policies[0].text.push_str("# edited a\n");
+        app.workspace.policies[1].text.push_str("# edited b\n");
+    }
+    let ctx = harness.ctx.clone();
+    harness.state_mut().apply(&ctx, Action::SelectPolicy(1));
+    harness.state_mut().apply(&ctx, Action::Save);
+    assert!(
+        fs::read_to_string(&second)
+            .unwrap()
+            .ends_with("# edited b\n")
+    );
+    assert_eq!(fs::read_to_string(&first).unwrap(), "package a\n\nx := 1\n");
+
+    // Save as into a folder that does not exist: the tab keeps its name
+    // and file, and its edits stay unsaved.
+    harness.state_mut().apply(&ctx, Action::SelectPolicy(0));
+    let nowhere = folder.path().join("no/such/folder/c.rego");
+    harness.state_mut().use_path(
+        policy_workshop::ui::app::PathPurpose::SaveAs(policy_workshop::ui::app::DocRef::Policy(0)),
+        vec![nowhere],
+    );
+    let app = harness.state();
+    assert_eq!(app.workspace.policies[0].path, "a.rego");
+    assert_eq!(
+        app.workspace.policy_origins[0].path.as_deref(),
+        Some(first.as_path())
+    );
+    assert!(app.workspace.has_unsaved_edits());
 }

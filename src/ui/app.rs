@@ -527,7 +527,10 @@ impl PolicyWorkshopApp {
                 }
                 _ => "Tests".to_string(),
             };
-            let scenarios = scenarios_panel::tab_label(&self.scenarios, &self.workspace.expected);
+            let scenarios = scenarios_panel::tab_label(
+                &self.scenarios,
+                self.workspace.expected.get(&self.workspace.query),
+            );
             for (tab, label) in [
                 (BottomTab::Trace, "Trace".to_string()),
                 (BottomTab::Tests, tests),
@@ -552,10 +555,16 @@ impl PolicyWorkshopApp {
                     ui,
                     &self.scenarios,
                     &self.workspace.inputs,
-                    &mut self.workspace.expected,
+                    self.workspace
+                        .expected
+                        .entry(self.workspace.query.clone())
+                        .or_default(),
                     self.active_input,
                     actions,
                 );
+                self.workspace
+                    .expected
+                    .retain(|_, inputs| !inputs.is_empty());
                 if self.workspace.expected != before {
                     self.save_expectations();
                 }
@@ -571,6 +580,9 @@ impl PolicyWorkshopApp {
             return;
         }
         self.cursor = current;
+        if current.is_some() {
+            self.files.focused = DocRef::Policy(self.active_policy);
+        }
         if let Some((_, line)) = current {
             self.trace.select_at(file, line as u32);
         }
@@ -603,7 +615,9 @@ impl PolicyWorkshopApp {
         match action {
             Action::LoadSample(sample) => self.load_sample(&sample),
             Action::SelectPolicy(index) => {
-                self.active_policy = index.min(self.workspace.policies.len().saturating_sub(1))
+                self.active_policy = index.min(self.workspace.policies.len().saturating_sub(1));
+                // Ctrl+S saves the tab in front.
+                self.files.focused = DocRef::Policy(self.active_policy);
             }
             Action::SelectInput(index) => {
                 self.active_input = index.min(self.workspace.inputs.len().saturating_sub(1));

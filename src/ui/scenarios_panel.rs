@@ -80,11 +80,14 @@ fn result_text(result: &Result<Option<JsonValue>, String>) -> String {
 }
 
 /// The label of the Scenarios tab, with how many match.
-pub fn tab_label(state: &ScenariosState, expected: &BTreeMap<String, String>) -> String {
+pub fn tab_label(state: &ScenariosState, expected: Option<&BTreeMap<String, String>>) -> String {
     let checked: Vec<Verdict> = state
         .results
         .iter()
-        .map(|r| verdict(&r.outcome, expected.get(&r.name).map(String::as_str)))
+        .map(|r| {
+            let wanted = expected.and_then(|e| e.get(&r.name)).map(String::as_str);
+            verdict(&r.outcome, wanted)
+        })
         .filter(|v| *v != Verdict::Open)
         .collect();
     if checked.is_empty() {
@@ -105,7 +108,8 @@ pub fn ui(
 ) {
     ui.label(
         "The query's result with every input. Write the result you expect as JSON or \
-         `undefined`, or take the current one, and the table checks it on every edit.",
+         `undefined`, or take the current one, and the table checks it on every edit. \
+         Expected results belong to the current query.",
     );
     ui.separator();
     if inputs.is_empty() {
@@ -122,7 +126,7 @@ pub fn ui(
                 .num_columns(5)
                 .spacing([12.0, 6.0])
                 .show(ui, |ui| {
-                    for heading in ["Input", "Result", "Expected", "", ""] {
+                    for heading in ["Input", "Expected", "", "", "Result"] {
                         ui.strong(heading);
                     }
                     ui.end_row();
@@ -140,12 +144,11 @@ pub fn ui(
                             ui.end_row();
                             continue;
                         };
-                        ui.label(RichText::new(result_text(&result.outcome)).monospace());
                         let entry = expected.entry(input.name.clone()).or_default();
                         let label = format!("Expected for {}", input.name);
                         let response = ui.add(
                             egui::TextEdit::singleline(entry)
-                                .desired_width(200.0)
+                                .desired_width(220.0)
                                 .hint_text("true, false, undefined, …")
                                 .font(egui::TextStyle::Monospace),
                         );
@@ -165,17 +168,24 @@ pub fn ui(
                                 .monospace()
                                 .color(outcome_color(kind, dark)),
                         );
-                        if let Ok(value) = &result.outcome
-                            && ui
-                                .small_button("Expect this result")
-                                .on_hover_text("Sets the expected result to the current one")
-                                .clicked()
-                        {
-                            *entry = value.as_ref().map_or_else(
-                                || "undefined".to_string(),
-                                |v| serde_json::to_string(v).unwrap_or_default(),
-                            );
+                        match &result.outcome {
+                            Ok(value) => {
+                                if ui
+                                    .small_button("Expect this result")
+                                    .on_hover_text("Sets the expected result to the current one")
+                                    .clicked()
+                                {
+                                    *entry = value.as_ref().map_or_else(
+                                        || "undefined".to_string(),
+                                        |v| serde_json::to_string(v).unwrap_or_default(),
+                                    );
+                                }
+                            }
+                            Err(_) => {
+                                ui.label("");
+                            }
                         }
+                        ui.label(RichText::new(result_text(&result.outcome)).monospace());
                         ui.end_row();
                     }
                 });

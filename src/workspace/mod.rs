@@ -14,6 +14,10 @@ use anyhow::Result;
 use crate::engine::{EvalOptions, PolicySource};
 pub use files::{DataSource, DiskState, Origin};
 
+/// Expected results by query, then by input name.
+pub type Expectations =
+    std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>;
+
 /// A named input document, kept as the text the user edits.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NamedInput {
@@ -44,9 +48,9 @@ pub struct Workspace {
     pub data_origin: Origin,
     /// Every data file of the workspace.
     pub data_sources: Vec<DataSource>,
-    /// Expected results of the query for named inputs, as JSON text or
+    /// Expected results by query, then by input name, as JSON text or
     /// `undefined`.
-    pub expected: std::collections::BTreeMap<String, String>,
+    pub expected: Expectations,
 }
 
 impl Workspace {

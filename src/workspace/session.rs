@@ -59,7 +59,7 @@ pub struct Session {
     pub active_input: usize,
     /// Expected results of the scenarios, by input name.
     #[serde(default)]
-    pub expected: std::collections::BTreeMap<String, String>,
+    pub expected: super::Expectations,
 }
 
 impl Session {

@@ -551,9 +551,39 @@ impl PolicyWorkshopApp {
         self.save_to(doc, &path);
     }
 
-    fn save_to(&mut self, doc: DocRef, path: &Path) {
+    /// The `-d` arguments of the equivalent `opa` command: the opened folder
+    /// as a bundle when its data files are all named `data.json` or
+    /// `data.yaml`, as OPA places those by folder only in bundles; otherwise
+    /// every file.
+    fn opa_sources(&self) -> String {
+        if let Some(root) = &self.workspace.root {
+            let bundle_names = self.workspace.data_sources.iter().all(|source| {
+                source
+                    .path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| matches!(n, "data.json" | "data.yaml" | "data.yml"))
+            });
+            let inside = self
+                .workspace
+                .policy_origins
+                .iter()
+                .filter_map(|o| o.path.as_ref())
+                .all(|p| p.starts_with(root));
+            if bundle_names && inside {
+                return format!(" --bundle {}", shell_quote(&root.display().to_string()));
+            }
+        }
+        self.data_args()
+            .iter()
+            .map(|path| format!(" -d {}", shell_quote(path)))
+            .collect()
+    }
+
+    /// Writes one document to `path`; returns true when it was written.
+    fn save_to(&mut self, doc: DocRef, path: &Path) -> bool {
         let Some(text) = text_mut(&mut self.workspace, doc).map(|t| t.clone()) else {
-            return;
+            return false;
         };
         match save_atomic(path, &text) {
             Ok(()) => {
@@ -566,8 +596,13 @@ impl PolicyWorkshopApp {
                 if self.files.watcher.is_none() {
                     self.watch();
                 }
+                self.set_notice(format!("Saved {}", path.display()));
+                true
             }
-            Err(error) => self.set_notice(format!("{error:#}")),
+            Err(error) => {
+                self.set_notice(format!("{error:#}"));
+                false
+            }
         }
     }
 
@@ -668,8 +703,10 @@ impl PolicyWorkshopApp {
         match purpose {
             PathPurpose::Open => self.open_paths(paths),
             PathPurpose::SaveAs(doc) => {
-                self.save_to(doc, &first);
-                if let DocRef::Policy(index) = doc
+                // A failed save keeps the tab's name and file, so its
+                // edits still count as unsaved.
+                if self.save_to(doc, &first)
+                    && let DocRef::Policy(index) = doc
                     && let Some(policy) = self.workspace.policies.get_mut(index)
                 {
                     policy.path = first.file_name().map_or_else(
@@ -804,9 +841,7 @@ impl PolicyWorkshopApp {
         if self.workspace.options.strict_builtin_errors {
             command.push_str(" --strict-builtin-errors");
         }
-        for path in self.data_args() {
-            command.push_str(&format!(" -d {}", shell_quote(&path)));
-        }
+        command.push_str(&self.opa_sources());
         if let Some(path) = self
             .workspace
             .input_origins
@@ -826,8 +861,14 @@ impl PolicyWorkshopApp {
         if self.workspace.options.rego_v0 {
             command.push_str(" --v0-compatible");
         }
-        for path in self.data_args() {
-            command.push_str(&format!(" {}", shell_quote(&path)));
+        let sources = self.opa_sources();
+        match sources.strip_prefix(" --bundle") {
+            Some(root) => command.push_str(&format!(" --bundle{root}")),
+            None => {
+                for path in self.data_args() {
+                    command.push_str(&format!(" {}", shell_quote(&path)));
+                }
+            }
         }
         command
     }
