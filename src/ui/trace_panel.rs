@@ -207,7 +207,7 @@ fn body_outcome_kind(body: &BodyTrace) -> StatementOutcome {
 /// Draws the panel. `stale` greys it out while the newest revision has an
 /// error and the trace is of an older one.
 pub fn ui(ui: &mut Ui, state: &mut TraceState, stale: bool, actions: &mut Vec<Action>) {
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         ui.label("Show");
         for (filter, label, hint) in [
             (
@@ -325,7 +325,7 @@ fn why_box(ui: &mut Ui, rule: &RuleTrace, rules: &[RuleTrace], stale: bool) -> O
         if stale {
             ui.disable();
         }
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             let color = outcome_color(rule_outcome_kind(rule), ui.visuals().dark_mode);
             let label = ui.label(RichText::new("Why").strong().color(color));
             let picker = egui::ComboBox::from_id_salt("why_rule")
@@ -340,12 +340,15 @@ fn why_box(ui: &mut Ui, rule: &RuleTrace, rules: &[RuleTrace], stale: bool) -> O
                         }
                     }
                 });
-            let _ = picker.response.labelled_by(label.id);
-            ui.weak("Put the cursor in a rule, or click one below, to explain it.");
+            let _ = picker
+                .response
+                .labelled_by(label.id)
+                .on_hover_text("Put the cursor in a rule, or click one below, to explain it");
         });
         // A long answer scrolls, so the tree below stays in view.
         egui::ScrollArea::vertical()
             .id_salt("why_scroll")
+            .auto_shrink([false, true])
             .max_height(88.0)
             .show(ui, |ui| {
                 ui.add(egui::Label::new(RichText::new(why(rule)).size(15.0)).wrap());

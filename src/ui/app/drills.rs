@@ -306,6 +306,8 @@ impl PolicyWorkshopApp {
             ctx.set_visuals_of(egui::Theme::Light, high_contrast_visuals());
             ctx.set_theme(egui::Theme::Light);
             ctx.set_zoom_factor(WORKSHOP_ZOOM);
+            // A projector needs the whole screen at this text size.
+            ctx.send_viewport_cmd(egui::ViewportCommand::Maximized(true));
         } else {
             ctx.set_visuals_of(egui::Theme::Light, egui::Visuals::light());
             ctx.set_zoom_factor(1.0);
