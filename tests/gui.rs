@@ -456,3 +456,23 @@ fn typed_pack_path_opens_and_reloads() {
         "Drill: The key that went missing"
     );
 }
+
+#[test]
+fn undo_does_not_carry_a_policy_into_another_drill() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let mut harness = drill_harness(data_dir.path());
+    harness.state_mut().open_drill(0);
+    harness.step();
+    harness.get_by_label("Policy").focus();
+    harness.step();
+    harness.get_by_label("Policy").type_text("# typed in the first drill\n");
+    harness.step();
+    harness.state_mut().open_drill(1);
+    harness.step();
+    let second = harness.state().workspace.policies[0].text.clone();
+    harness.get_by_label("Policy").focus();
+    harness.step();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    harness.step();
+    assert_eq!(harness.state().workspace.policies[0].text, second);
+}

@@ -197,6 +197,8 @@ pub struct PolicyWorkshopApp {
     /// The cursor's file and line in the last frame, to notice moves.
     cursor: Option<(usize, usize)>,
     pub files: FileState,
+    /// Bumped when other documents open, so the editor starts afresh.
+    editor_generation: u64,
     /// Wakes the window from other threads.
     repaint: Arc<dyn Fn() + Send + Sync>,
     samples: Vec<Sample>,
@@ -264,6 +266,7 @@ impl PolicyWorkshopApp {
             bottom_tab: BottomTab::default(),
             cursor: None,
             files: FileState::default(),
+            editor_generation: 0,
             repaint,
             samples,
             highlighter: Highlighter::with_background({
@@ -414,6 +417,7 @@ impl PolicyWorkshopApp {
                         coverage,
                         statements: &statements,
                         tab_marks: &tab_marks,
+                        editor_id: &format!("policy_editor_{}", self.editor_generation),
                     },
                     &mut self.highlighter,
                     jump,

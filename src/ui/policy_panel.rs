@@ -19,6 +19,9 @@ pub struct Marks<'a> {
     pub statements: &'a [StatementMark],
     /// Text after each tab's name: unsaved edits, changes on disk.
     pub tab_marks: &'a [String],
+    /// The editor's id; a new one starts a fresh undo history and scroll
+    /// position, as when another drill or workspace opens.
+    pub editor_id: &'a str,
 }
 
 /// What the policy panel reports after a frame.
@@ -45,6 +48,7 @@ pub fn ui(
         coverage,
         statements,
         tab_marks,
+        editor_id,
     } = marks;
     let label = ui.horizontal(|ui| {
         let label = ui.strong("Policy");
@@ -122,7 +126,7 @@ pub fn ui(
         .and_then(|c| c.files.iter().find(|f| f.file == policy.path))
         .map(|file| (&file.covered, &file.not_covered));
     let select = find_bar(ui, &policy.text);
-    let editor = CodeEditor::new("policy_editor", Language::Rego, label.inner.id)
+    let editor = CodeEditor::new(editor_id, Language::Rego, label.inner.id)
         .select(select)
         .error(error)
         .coverage(lines)
@@ -132,7 +136,7 @@ pub fn ui(
     let response = editor.show(ui, &mut policy.text, highlighter);
     PolicyOutput {
         changed: response.changed(),
-        cursor_line: cursor_line(ui, "policy_editor", &policy.text),
+        cursor_line: cursor_line(ui, editor_id, &policy.text),
     }
 }
 

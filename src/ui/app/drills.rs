@@ -182,6 +182,7 @@ impl PolicyWorkshopApp {
             drill.folder.display()
         );
         self.workspace = drill_workspace(&drill, policy);
+        self.editor_generation += 1;
         self.active_policy = 0;
         self.active_input = 0;
         self.result = ResultState::default();
@@ -242,6 +243,7 @@ impl PolicyWorkshopApp {
                 if let Some(policy) = self.workspace.policies.first_mut() {
                     policy.text = starting;
                 }
+                self.editor_generation += 1;
                 if let Some(progress) = self.drills.current_mut() {
                     progress.last_policy = None;
                 }

@@ -256,6 +256,7 @@ impl PolicyWorkshopApp {
 
     /// Resets what depends on the documents after the workspace changed.
     pub(super) fn after_workspace_change(&mut self) {
+        self.editor_generation += 1;
         self.active_policy = 0;
         self.active_input = 0;
         self.result = ResultState::default();
@@ -1136,6 +1137,10 @@ impl PolicyWorkshopApp {
 
     /// Marks for the tab of a document: unsaved edits, deleted on disk.
     pub(super) fn tab_marks(&self) -> Vec<String> {
+        // A drill's policy is kept by the drill progress store, not a file.
+        if self.drills.selected.is_some() {
+            return vec![String::new(); self.workspace.policies.len()];
+        }
         (0..self.workspace.policies.len())
             .map(|index| {
                 let mut mark = String::new();
