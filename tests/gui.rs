@@ -465,7 +465,9 @@ fn undo_does_not_carry_a_policy_into_another_drill() {
     harness.step();
     harness.get_by_label("Policy").focus();
     harness.step();
-    harness.get_by_label("Policy").type_text("# typed in the first drill\n");
+    harness
+        .get_by_label("Policy")
+        .type_text("# typed in the first drill\n");
     harness.step();
     harness.state_mut().open_drill(1);
     harness.step();
