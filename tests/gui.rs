@@ -36,17 +36,27 @@ fn private_data_dir(app: &mut PolicyWorkshopApp) {
     app.files.set_data_dir(Some(dir));
 }
 
-fn harness(input: &str) -> Harness<'static, PolicyWorkshopApp> {
-    // The app's repaint callback goes to this context; the harness steps
-    // its own frames, so it needs no wake-up.
-    let ctx = egui::Context::default();
-    let worker = SupervisorConfig::new(env!("CARGO_BIN_EXE_policy-workshop"));
-    let mut app = PolicyWorkshopApp::new(&ctx, workspace(input), worker);
-    private_data_dir(&mut app);
+/// Drives `app` headlessly in a window of `width` by `height`.
+fn drive(app: PolicyWorkshopApp, width: f32, height: f32) -> Harness<'static, PolicyWorkshopApp> {
     Harness::builder()
-        .with_size(egui::vec2(1400.0, 900.0))
+        .with_size(egui::vec2(width, height))
         .with_max_steps(64)
         .build_ui_state(|ui, app: &mut PolicyWorkshopApp| app.ui(ui), app)
+}
+
+/// Starts the app on `workspace` with its own data directory. The app's
+/// repaint callback goes to a context of its own; the harness steps its
+/// own frames, so it needs no wake-up.
+fn start(workspace: Workspace, worker: SupervisorConfig) -> Harness<'static, PolicyWorkshopApp> {
+    let ctx = egui::Context::default();
+    let mut app = PolicyWorkshopApp::new(&ctx, workspace, worker);
+    private_data_dir(&mut app);
+    drive(app, 1400.0, 900.0)
+}
+
+fn harness(input: &str) -> Harness<'static, PolicyWorkshopApp> {
+    let worker = SupervisorConfig::new(env!("CARGO_BIN_EXE_policy-workshop"));
+    start(workspace(input), worker)
 }
 
 /// Steps frames until `done` holds, giving up after a minute of wall time,
@@ -87,17 +97,11 @@ fn typing_input_changes_result() {
 
 #[test]
 fn hostile_policy_keeps_text() {
-    let ctx = egui::Context::default();
     let worker = SupervisorConfig {
         memory_limit_mb: 1024,
         ..SupervisorConfig::new(env!("CARGO_BIN_EXE_policy-workshop"))
     };
-    let mut app = PolicyWorkshopApp::new(&ctx, workspace("{}"), worker);
-    private_data_dir(&mut app);
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(1400.0, 900.0))
-        .with_max_steps(64)
-        .build_ui_state(|ui, app: &mut PolicyWorkshopApp| app.ui(ui), app);
+    let mut harness = start(workspace("{}"), worker);
     step_until(&mut harness, |h| shows_text(h, "false (a boolean"));
 
     let hostile = "package demo\n\nallow := count(numbers.range(1, 400000000)) > 0\n";
@@ -117,19 +121,13 @@ fn hostile_policy_keeps_text() {
 
 #[test]
 fn tests_panel_runs_tests() {
-    let ctx = egui::Context::default();
     let mut workspace = workspace("{}");
     workspace.policies.push(PolicySource::new(
         "policy_test.rego",
         "package demo\n\ntest_admin if allow with input as {\"user\": {\"role\": \"admin\"}}\n\ntest_wrong if allow with input as {}\n",
     ));
     let worker = SupervisorConfig::new(env!("CARGO_BIN_EXE_policy-workshop"));
-    let mut app = PolicyWorkshopApp::new(&ctx, workspace, worker);
-    private_data_dir(&mut app);
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(1400.0, 900.0))
-        .with_max_steps(64)
-        .build_ui_state(|ui, app: &mut PolicyWorkshopApp| app.ui(ui), app);
+    let mut harness = start(workspace, worker);
     step_until(&mut harness, |h| shows_text(h, "Tests 1/2"));
     harness.get_by_label("Tests 1/2").click();
     step_until(&mut harness, |h| shows_text(h, "PASS 1/2"));
@@ -191,19 +189,13 @@ fn trace_and_overlay_follow_an_input_edit() {
 
 #[test]
 fn engine_link_lists_differences_and_editor_warns() {
-    let ctx = egui::Context::default();
     let mut workspace = workspace("{}");
     workspace.policies[0] = PolicySource::new(
         "policy.rego",
         "package demo\n\nallow := 0.1 + 0.2 == 0.3\n\nreply := http.send({\"url\": \"http://127.0.0.1:1\"})\n",
     );
     let worker = SupervisorConfig::new(env!("CARGO_BIN_EXE_policy-workshop"));
-    let mut app = PolicyWorkshopApp::new(&ctx, workspace, worker);
-    private_data_dir(&mut app);
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(1400.0, 900.0))
-        .with_max_steps(64)
-        .build_ui_state(|ui, app: &mut PolicyWorkshopApp| app.ui(ui), app);
+    let mut harness = start(workspace, worker);
     step_until(&mut harness, |h| shows_text(h, "works offline"));
     assert!(shows_text(
         &harness,
@@ -228,10 +220,7 @@ fn drill_harness(data_dir: &std::path::Path) -> Harness<'static, PolicyWorkshopA
     app.files.set_data_dir(Some(data_dir.to_path_buf()));
     app.set_progress_store(ProgressStore::in_dir(data_dir));
     app.open_pack(&builtin_pack());
-    Harness::builder()
-        .with_size(egui::vec2(1600.0, 1000.0))
-        .with_max_steps(64)
-        .build_ui_state(|ui, app: &mut PolicyWorkshopApp| app.ui(ui), app)
+    drive(app, 1600.0, 1000.0)
 }
 
 fn count_text(harness: &Harness<'_, PolicyWorkshopApp>, text: &str) -> usize {
@@ -411,10 +400,7 @@ fn typed_pack_path_opens_and_reloads() {
     let mut app = PolicyWorkshopApp::new(&ctx, workspace("{}"), worker);
     app.files.set_data_dir(Some(data_dir.path().to_path_buf()));
     app.set_progress_store(ProgressStore::in_dir(data_dir.path()));
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(1600.0, 1000.0))
-        .with_max_steps(64)
-        .build_ui_state(|ui, app: &mut PolicyWorkshopApp| app.ui(ui), app);
+    let mut harness = drive(app, 1600.0, 1000.0);
 
     harness.get_by_label("Drills").click();
     step_until(&mut harness, |h| {
