@@ -75,7 +75,7 @@ pub struct FileState {
     events: Option<Receiver<notify::Result<notify::Event>>>,
     last_autosave: Instant,
     /// The recovery file this window wrote, if it still exists.
-    recovery_written: Option<PathBuf>,
+    recovery_written: Option<(PathBuf, u64)>,
     /// Unsaved edits found from an earlier run, offered for restoring.
     pub recovery: Option<Session>,
     recovery_checked: bool,
@@ -807,15 +807,23 @@ impl PolicyWorkshopApp {
             }
             return;
         }
-        let session = Session::capture(&self.workspace, self.active_input);
-        if self.files.recovery_written.as_ref() == Some(&path)
-            && Session::read(&path).is_ok_and(|written| written.matches(&self.workspace))
+        // Every edit bumps the revision, so an unchanged revision means the
+        // file already has these edits and nothing is captured or written.
+        if self
+            .files
+            .recovery_written
+            .as_ref()
+            .is_some_and(|(written, revision)| *written == path && *revision == self.revision)
         {
             return;
         }
+        let session = Session::capture(&self.workspace, self.active_input);
         match session.write(&path) {
-            Ok(()) => self.files.recovery_written = Some(path),
-            Err(error) => log::warn!("cannot write the recovery file: {error:#}"),
+            Ok(()) => self.files.recovery_written = Some((path, self.revision)),
+            Err(error) => log::warn!(
+                "failed to write the recovery file {}: {error:#}",
+                path.display()
+            ),
         }
     }
 
