@@ -63,7 +63,7 @@ fn shows(harness: &Harness<'_, PolicyWorkshopApp>, text: &str) -> bool {
     harness.query_all_by_label_contains(text).next().is_some()
 }
 
-/// The value shown for the newest revision, once its reply is in.
+/// Returns the value shown for the newest revision, once its reply is in.
 fn settled_value(harness: &Harness<'_, PolicyWorkshopApp>) -> Option<Value> {
     let app = harness.state();
     let result = &app.result;
@@ -74,8 +74,8 @@ fn settled_value(harness: &Harness<'_, PolicyWorkshopApp>) -> Option<Value> {
     Some(evaluation.value().cloned().unwrap_or(Value::Null))
 }
 
-/// A folder shaped like a real repository: two packages, a library, data
-/// in subfolders and a dozen inputs.
+/// Writes a folder shaped like a real repository: two packages, a library,
+/// data in subfolders and a dozen inputs.
 fn realistic_folder(root: &Path) {
     write(
         root,
@@ -142,7 +142,7 @@ fn eval(root: &Path, input: &Path, query: &str) -> Value {
 }
 
 #[test]
-fn an_opened_folder_gives_the_results_of_eval() {
+fn opened_folder_matches_eval() {
     let folder = tempfile::tempdir().unwrap();
     realistic_folder(folder.path());
     let data_dir = tempfile::tempdir().unwrap();
@@ -227,7 +227,7 @@ fn saving_writes_the_file_and_clears_the_mark() {
 }
 
 #[test]
-fn a_file_changed_on_disk_reloads_a_clean_tab() {
+fn changed_file_reloads_clean_tab() {
     let folder = tempfile::tempdir().unwrap();
     let file = write(folder.path(), "p.rego", "package p\n\nallow := false\n");
     let data_dir = tempfile::tempdir().unwrap();
@@ -257,7 +257,7 @@ fn a_file_changed_on_disk_reloads_a_clean_tab() {
 }
 
 #[test]
-fn a_conflict_offers_both_versions() {
+fn conflict_offers_both_versions() {
     let folder = tempfile::tempdir().unwrap();
     let file = write(folder.path(), "p.rego", "package p\n\nallow := false\n");
     let data_dir = tempfile::tempdir().unwrap();
@@ -369,7 +369,7 @@ fn comment_toggle_and_find_work_in_the_editor() {
 }
 
 #[test]
-fn the_scenario_table_checks_every_input() {
+fn scenario_table_checks_every_input() {
     let folder = tempfile::tempdir().unwrap();
     realistic_folder(folder.path());
     let data_dir = tempfile::tempdir().unwrap();
@@ -455,7 +455,7 @@ fn the_scenario_table_checks_every_input() {
 }
 
 #[test]
-fn save_follows_the_tab_in_front_and_a_failed_save_as_changes_nothing() {
+fn save_targets_front_tab_and_failed_save_as() {
     let folder = tempfile::tempdir().unwrap();
     let first = write(folder.path(), "a.rego", "package a\n\nx := 1\n");
     let second = write(folder.path(), "b.rego", "package b\n\ny := 1\n");

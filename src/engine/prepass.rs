@@ -660,7 +660,7 @@ fn hoist_not(
     }
     let mut asserted: String = operands.iter().map(|o| format!("; _ = {o}")).collect();
     let mut edits = Vec::new();
-    // A braceless `if` body holds one expression: give it braces.
+    // A braceless `if` body is one expression, so it gets braces.
     if let Some(if_token) = previous.filter(|p| &text[p.start..p.end] == "if") {
         let after = if_token.end;
         let replace_space = matches!(text.as_bytes().get(after), Some(b' ') | Some(b'\t'));

@@ -22,7 +22,7 @@ pub struct Trace {
     pub elapsed_us: u64,
 }
 
-/// What a rule produced. Enums in the trace are tagged externally, as
+/// The value a rule produced. Enums in the trace are tagged externally, as
 /// `{"defined": value}`: serde_json's exact numbers do not survive the
 /// buffering that internally tagged enums need.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -79,7 +79,7 @@ pub struct DefinitionTrace {
     pub bodies: Vec<BodyTrace>,
 }
 
-/// What happened to one body.
+/// The outcome of one body.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BodyOutcome {
@@ -91,7 +91,7 @@ pub enum BodyOutcome {
     NotReached,
     /// Evaluating the body raised an error.
     Error { message: String },
-    /// The trace cannot say; the reason is given.
+    /// The trace cannot tell, for the reason given.
     Unexplained { reason: String },
 }
 
@@ -106,7 +106,7 @@ pub struct BodyTrace {
     pub statements: Vec<StatementTrace>,
 }
 
-/// What happened to one statement.
+/// The outcome of one statement.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StatementOutcome {
@@ -120,7 +120,7 @@ pub enum StatementOutcome {
     NotReached,
     /// Evaluating it raised an error.
     Error,
-    /// The trace cannot say.
+    /// The trace cannot tell.
     Unexplained,
 }
 

@@ -371,7 +371,7 @@ fn head_span(head: &RuleHead) -> &Span {
     }
 }
 
-/// What a rule head declares.
+/// The parts a rule head declares.
 struct HeadParts {
     name: String,
     kind: RuleKind,
@@ -491,7 +491,7 @@ fn is_constant(expr: &Expr) -> bool {
     )
 }
 
-/// The constant leading part of a reference: `a.b["c"][x]` gives `a, b, c`.
+/// Returns the constant leading part of a reference: `a.b["c"][x]` gives `a, b, c`.
 fn static_path(expr: &Expr) -> Vec<String> {
     match expr {
         Expr::Var { span, .. } => vec![text_of(span).to_string()],
@@ -521,7 +521,7 @@ fn statements(lines: &LineIndex, file: &str, query: &Query) -> Vec<Statement> {
         .collect()
 }
 
-/// The statement that a body-less rule's value is defined: `_ = value`.
+/// Builds the statement that a body-less rule's value is defined: `_ = value`.
 fn value_statement(lines: &LineIndex, file: &str, value: &Expr) -> Statement {
     let mut vars = BTreeSet::new();
     let mut names = BTreeSet::new();
@@ -655,7 +655,7 @@ fn statement(lines: &LineIndex, file: &str, stmt: &LiteralStmt) -> Statement {
     }
 }
 
-/// The operands shown for an expression: both sides of a comparison, the
+/// Collects the operands shown for an expression: both sides of a comparison, the
 /// right side of an assignment, the arguments of a call, or the expression.
 fn top_operands(expr: &Expr, operands: &mut Vec<Operand>) {
     match expr {
@@ -695,7 +695,7 @@ fn operand(expr: &Expr) -> Operand {
     }
 }
 
-/// The prefixes of a reference with the constant key that follows each.
+/// Lists the prefixes of a reference with the constant key after each.
 fn reference_prefixes(expr: &Expr) -> Vec<(String, Option<String>)> {
     fn walk(expr: &Expr, out: &mut Vec<(String, Option<String>)>) -> bool {
         match expr {
@@ -890,7 +890,7 @@ fn walk_query(query: &Query, visit: &mut dyn FnMut(&Expr)) {
     }
 }
 
-/// The source text of a span. regorus's spans of string literals leave out
+/// Returns the source text of a span. regorus's spans of string literals leave out
 /// the quotes, so a span that starts or ends inside a string is widened to
 /// take them in.
 fn text_of(span: &Span) -> String {
@@ -911,7 +911,7 @@ fn text_of(span: &Span) -> String {
     contents[start..end].to_string()
 }
 
-/// The quote of the string that `text` ends inside, if any.
+/// Returns the quote of the string that `text` ends inside, if any.
 fn string_state(text: &str) -> Option<char> {
     let mut open: Option<char> = None;
     let mut chars = text.chars();

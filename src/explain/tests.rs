@@ -40,7 +40,7 @@ fn body(rule: &RuleTrace, index: usize) -> &BodyTrace {
 }
 
 #[test]
-fn a_misspelled_input_key_names_the_key_that_exists() {
+fn misspelled_key_suggests_existing_key() {
     let policy = "package authz\n\nallow if {\n\tinput.reqest.method == \"GET\"\n}\n";
     let trace = trace(
         policy,
@@ -63,7 +63,7 @@ fn a_misspelled_input_key_names_the_key_that_exists() {
 }
 
 #[test]
-fn a_rule_without_default_is_undefined_and_the_sentence_says_so() {
+fn rule_without_default_is_undefined() {
     let policy = "package p\n\nallow if {\n\tinput.role == \"admin\"\n}\n";
     let trace = trace(policy, json!({"role": "editor"}), "data.p.allow");
     let allow = rule(&trace, "allow");
@@ -78,7 +78,7 @@ fn a_rule_without_default_is_undefined_and_the_sentence_says_so() {
 }
 
 #[test]
-fn a_default_rule_names_its_default_and_every_failed_body() {
+fn default_rule_names_failed_bodies() {
     let policy = "package p\n\ndefault allow := false\n\nallow if {\n\tinput.user.role == \"admin\"\n}\n\nallow if {\n\tinput.user.role == \"owner\"\n}\n";
     let trace = trace(policy, json!({"user": {"role": "editor"}}), "data.p.allow");
     let allow = rule(&trace, "allow");
@@ -98,7 +98,7 @@ fn a_default_rule_names_its_default_and_every_failed_body() {
 }
 
 #[test]
-fn not_over_an_undefined_reference_holds_and_says_why() {
+fn not_undefined_reference_holds_with_note() {
     let policy = "package p\n\nallowed if {\n\tnot input.user.banned\n}\n";
     let trace = trace(policy, json!({"user": {}}), "data.p.allowed");
     let allowed = rule(&trace, "allowed");
@@ -110,7 +110,7 @@ fn not_over_an_undefined_reference_holds_and_says_why() {
 }
 
 #[test]
-fn iteration_counts_the_bindings_that_failed_and_keeps_examples() {
+fn iteration_counts_failed_bindings() {
     let policy = "package k8s\n\ndeny contains msg if {\n\tsome c in input.containers\n\tc.privileged == true\n\tmsg := sprintf(\"%s is privileged\", [c.name])\n}\n";
     let input = json!({"containers": [
         {"name": "nginx", "privileged": true},
@@ -139,7 +139,7 @@ fn iteration_counts_the_bindings_that_failed_and_keeps_examples() {
 }
 
 #[test]
-fn an_else_chain_marks_the_bodies_after_the_one_that_held_as_not_reached() {
+fn else_chain_marks_later_bodies_unreached() {
     let policy = "package p\n\ngrade := \"A\" if {\n\tinput.score >= 90\n} else := \"B\" if {\n\tinput.score >= 80\n} else := \"C\"\n";
     let trace = trace(policy, json!({"score": 85}), "data.p.grade");
     let grade = rule(&trace, "grade");
@@ -159,7 +159,7 @@ fn an_else_chain_marks_the_bodies_after_the_one_that_held_as_not_reached() {
 }
 
 #[test]
-fn a_function_is_traced_with_the_arguments_of_its_call() {
+fn function_traced_with_call_arguments() {
     let policy = "package p\n\nis_owner(user, doc) if {\n\tdoc.owner == user.name\n}\n\nedit if {\n\tis_owner(input.user, input.doc)\n}\n";
     let input = json!({"user": {"name": "ann"}, "doc": {"owner": "bob"}});
     let trace = trace(policy, input, "data.p.edit");
@@ -194,7 +194,7 @@ fn a_function_is_traced_with_the_arguments_of_its_call() {
 }
 
 #[test]
-fn every_over_an_empty_collection_holds_and_says_why() {
+fn every_over_empty_collection_holds() {
     let policy =
         "package p\n\nall_signed if {\n\tevery image in input.images {\n\t\timage.signed\n\t}\n}\n";
     let trace = trace(policy, json!({"images": []}), "data.p.all_signed");
@@ -207,7 +207,7 @@ fn every_over_an_empty_collection_holds_and_says_why() {
 }
 
 #[test]
-fn a_failed_every_lists_the_elements_its_body_fails_for() {
+fn failed_every_lists_failing_elements() {
     let policy =
         "package p\n\nall_signed if {\n\tevery image in input.images {\n\t\timage.signed\n\t}\n}\n";
     let input = json!({"images": [{"name": "a", "signed": true}, {"name": "b", "signed": false}]});
@@ -226,7 +226,7 @@ fn a_failed_every_lists_the_elements_its_body_fails_for() {
 }
 
 #[test]
-fn a_test_with_mocked_input_is_traced_with_the_mock() {
+fn test_with_mocked_input_uses_mock() {
     let policy = "package p\n\nallow if input.role == \"admin\"\n\ntest_admin if {\n\tallow with input as {\"role\": \"editor\"}\n}\n";
     let trace = trace(policy, json!({}), "data.p.test_admin");
     let test = rule(&trace, "test_admin");
@@ -260,7 +260,7 @@ fn print_output_becomes_notes_at_its_line() {
 }
 
 #[test]
-fn a_strict_builtin_error_is_reported_at_its_statement() {
+fn strict_builtin_error_marks_statement() {
     let policies = [PolicySource::new(
         "policy.rego",
         "package p\n\nn if {\n\tx := to_number(input.v)\n\tx > 1\n}\n",
@@ -307,7 +307,7 @@ fn edit_distance_and_closest_key() {
 }
 
 #[test]
-fn a_trace_survives_the_trip_through_json() {
+fn trace_round_trips_through_json() {
     let policy = "package p\n\ndefault allow := false\n\nallow if {\n\tsome n in input.numbers\n\tn > 10.5\n}\n\nevery_small if {\n\tevery n in input.numbers {\n\t\tn < 100\n\t}\n}\n";
     let trace = trace(
         policy,

@@ -7,12 +7,12 @@ use serde_json::Value as JsonValue;
 
 use super::model::*;
 
-/// Longest value shown inline, in characters.
+/// Maximum length of a value shown inline, in characters.
 const MAX_VALUE_CHARS: usize = 120;
-/// Longest value of a binding shown inline, in characters.
+/// Maximum length of a binding's value shown inline, in characters.
 const MAX_BINDING_CHARS: usize = 60;
 
-/// What `eval --explain` prints, with the mode names of `opa eval --explain`.
+/// The output modes of `eval --explain`, named as in `opa eval --explain`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
     /// Rules that did not produce a value, and the statements that failed.
@@ -38,7 +38,7 @@ impl std::str::FromStr for Mode {
     }
 }
 
-/// A JSON value as compact text, cut to a readable length.
+/// Formats a JSON value as compact text, cut to a readable length.
 pub fn value_text(value: &JsonValue) -> String {
     let text = serde_json::to_string(value).unwrap_or_default();
     shorten(&text, MAX_VALUE_CHARS)
@@ -52,7 +52,7 @@ fn shorten(text: &str, limit: usize) -> String {
     format!("{cut}…")
 }
 
-/// The first line of a statement, for sentences.
+/// Returns the first line of a statement, for sentences.
 pub fn statement_line(text: &str) -> String {
     let first = text.lines().next().unwrap_or_default().trim();
     let first = shorten(first, 80);
@@ -76,7 +76,7 @@ fn is_self_evident(operand: &OperandValue) -> bool {
     }
 }
 
-/// One operand in words: `input.user.role is "editor"`, or why it is
+/// Describes one operand in words: `input.user.role is "editor"`, or why it is
 /// undefined.
 pub fn operand_phrase(operand: &OperandValue) -> String {
     let name = statement_line(&operand.text);
@@ -125,7 +125,7 @@ fn article(kind: &str) -> &'static str {
     }
 }
 
-/// The operands of an example worth naming, in words. A variable already
+/// Describes the operands of an example worth naming. A variable already
 /// named among the bindings is not named again.
 pub fn example_phrases(example: &Example) -> Vec<String> {
     example
@@ -142,7 +142,7 @@ pub fn example_phrases(example: &Example) -> Vec<String> {
         .collect()
 }
 
-/// The bindings of an example: `c = {"name": "nginx"}`, each value cut
+/// Formats the bindings of an example: `c = {"name": "nginx"}`, each value cut
 /// shorter than operand values, as they are context.
 pub fn bindings_phrase(example: &Example) -> String {
     example
@@ -156,7 +156,7 @@ pub fn bindings_phrase(example: &Example) -> String {
         .join(", ")
 }
 
-/// Why a statement failed or held only partly, in one clause.
+/// Explains in one clause why a statement failed or held only partly.
 pub fn statement_reason(statement: &StatementTrace) -> String {
     let mut reason = String::new();
     let example = statement.failed_examples.first();
@@ -203,7 +203,7 @@ fn body_name(body: &BodyTrace) -> String {
     }
 }
 
-/// Why one body did not succeed, as a clause.
+/// Explains in one clause why a body did not succeed.
 fn body_failure(body: &BodyTrace) -> String {
     match &body.outcome {
         BodyOutcome::Failed { statement } => {
@@ -243,7 +243,7 @@ fn bodies(rule: &RuleTrace) -> impl Iterator<Item = &BodyTrace> {
     rule.definitions.iter().flat_map(|d| d.bodies.iter())
 }
 
-/// The failures of every body that did not succeed, joined.
+/// Joins the failures of every body that did not succeed.
 fn failures(rule: &RuleTrace) -> String {
     let failed: Vec<&BodyTrace> = bodies(rule)
         .filter(|b| {
@@ -260,7 +260,7 @@ fn failures(rule: &RuleTrace) -> String {
     clauses.join("; ")
 }
 
-/// One or two sentences on why `rule` has its value.
+/// Explains in one or two sentences why `rule` has its value.
 pub fn why(rule: &RuleTrace) -> String {
     let mut sentence = why_value(rule);
     if let Some(caveat) = &rule.caveat {

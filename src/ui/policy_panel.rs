@@ -24,7 +24,7 @@ pub struct Marks<'a> {
     pub editor_id: &'a str,
 }
 
-/// What the policy panel reports after a frame.
+/// The policy panel's output for one frame.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct PolicyOutput {
     /// True after an edit.
@@ -140,7 +140,7 @@ pub fn ui(
     }
 }
 
-/// What the find bar remembers between frames.
+/// The find bar's state between frames.
 #[derive(Clone, Debug, Default)]
 struct FindState {
     open: bool,

@@ -345,7 +345,7 @@ fn why_box(ui: &mut Ui, rule: &RuleTrace, rules: &[RuleTrace], stale: bool) -> O
                 .labelled_by(label.id)
                 .on_hover_text("Put the cursor in a rule, or click one below, to explain it");
         });
-        // A long answer scrolls, so the tree below stays in view.
+        // A long explanation scrolls, so the tree below stays in view.
         egui::ScrollArea::vertical()
             .id_salt("why_scroll")
             .auto_shrink([false, true])

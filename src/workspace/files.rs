@@ -68,10 +68,10 @@ pub struct DataSource {
 /// A file that could not be opened, with the reason in plain words.
 pub type Skipped = String;
 
-/// Opens folders and files the way `opa eval -d` reads them: every `.rego`
-/// file is a policy, `input.json`, `input.yaml`, files named
+/// Opens folders and files the way `opa eval -d` reads them. Every `.rego`
+/// file is a policy. `input.json`, `input.yaml`, files named
 /// `*.input.json` or `*.input.yaml` and files under an `inputs/` folder are
-/// inputs, and other JSON and YAML files are data, placed under the path of
+/// inputs. Other JSON and YAML files are data, placed under the path of
 /// their folder. Files that cannot be read are skipped and listed.
 pub fn open_paths(paths: &[PathBuf]) -> Result<(Workspace, Vec<Skipped>)> {
     anyhow::ensure!(!paths.is_empty(), "nothing to open");
@@ -345,7 +345,7 @@ mod tests {
     }
 
     #[test]
-    fn a_folder_opens_as_opa_eval_reads_it() {
+    fn folder_opens_as_opa_eval_reads_it() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
         write(root, "policy.rego", b"package app\n");
@@ -378,7 +378,7 @@ mod tests {
     }
 
     #[test]
-    fn a_single_data_file_is_editable() {
+    fn single_data_file_is_editable() {
         let dir = tempfile::tempdir().unwrap();
         write(dir.path(), "p.rego", b"package p\n");
         let data = write(dir.path(), "data.yaml", b"limit: 3\n");
@@ -389,7 +389,7 @@ mod tests {
     }
 
     #[test]
-    fn unreadable_and_binary_files_are_skipped_with_a_reason() {
+    fn unreadable_files_skipped_with_reason() {
         let dir = tempfile::tempdir().unwrap();
         write(dir.path(), "p.rego", b"package p\n");
         write(dir.path(), "latin1.rego", b"package q\n# caf\xe9\n");
@@ -417,7 +417,7 @@ mod tests {
     }
 
     #[test]
-    fn a_50_mb_input_opens() {
+    fn input_of_50_mb_opens() {
         let dir = tempfile::tempdir().unwrap();
         write(dir.path(), "p.rego", b"package p\n");
         let mut big = String::from("{\"items\": [");
@@ -431,7 +431,7 @@ mod tests {
     }
 
     #[test]
-    fn a_folder_without_rego_is_refused() {
+    fn folder_without_rego_rejected() {
         let dir = tempfile::tempdir().unwrap();
         write(dir.path(), "data.json", b"{}");
         let error = open_paths(&[dir.path().to_path_buf()]).unwrap_err();

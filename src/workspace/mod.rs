@@ -39,11 +39,11 @@ pub struct Workspace {
     pub options: EvalOptions,
     /// The folder opened, when there is one.
     pub root: Option<PathBuf>,
-    /// Where each policy came from, in the order of `policies`.
+    /// The origin of each policy, in the order of `policies`.
     pub policy_origins: Vec<Origin>,
-    /// Where each input came from, in the order of `inputs`.
+    /// The origin of each input, in the order of `inputs`.
     pub input_origins: Vec<Origin>,
-    /// Where the data pane's text came from. It has no file when the data
+    /// The origin of the data pane's text. It has no file when the data
     /// is merged from several files, which makes the pane read-only.
     pub data_origin: Origin,
     /// Every data file of the workspace.

@@ -98,7 +98,7 @@ impl Session {
     }
 
     /// Rebuilds a workspace. Documents with a file compare with what the
-    /// file holds now, so edits the session carries show as unsaved.
+    /// file has now, so edits the session carries show as unsaved.
     pub fn restore(&self, base: &Workspace) -> Workspace {
         let origin = |doc: &SessionDocument| match &doc.path {
             Some(path) => Origin {
@@ -147,7 +147,7 @@ impl Session {
         }
     }
 
-    /// True when the session holds the same documents as the workspace.
+    /// Returns true when the session has the same documents as the workspace.
     pub fn matches(&self, workspace: &Workspace) -> bool {
         let now = Session::capture(workspace, self.active_input);
         self.policies == now.policies && self.inputs == now.inputs && self.data == now.data
@@ -294,7 +294,7 @@ mod tests {
         assert_eq!(read, session);
         let restored = read.restore(&workspace);
         assert_eq!(restored.policies, workspace.policies);
-        // The file still holds the old text, so the edit is unsaved.
+        // The file still has the old text, so the edit is unsaved.
         assert!(restored.has_unsaved_edits());
     }
 

@@ -61,8 +61,8 @@ pub enum Confirm {
     Replace(Vec<PathBuf>),
 }
 
-/// A native dialog running on its own thread: what it is for, when it
-/// opened, and where its answer arrives.
+/// A native dialog running on its own thread: its purpose, when it opened,
+/// and the channel its result arrives on.
 type OpenDialog = (PathPurpose, Instant, Receiver<Option<Vec<PathBuf>>>);
 
 /// File state of the window.
