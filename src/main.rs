@@ -3,6 +3,9 @@ use std::process::ExitCode;
 use clap::Parser;
 use policy_workshop::cli::{self, Cli, Command};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info"))
         .format_timestamp_millis()

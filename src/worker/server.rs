@@ -35,8 +35,9 @@ pub const TRACE_BUDGET: std::time::Duration = std::time::Duration::from_millis(1
 const PROGRESS_BYTES: usize = 1 << 20;
 
 /// Address space allowed beyond the memory limit for the binary, its
-/// libraries, the stack reservation and allocator arenas.
-const ADDRESS_SPACE_OVERHEAD: u64 = 512 << 20;
+/// libraries and thread stacks (512 MiB), and the 1 GiB region mimalloc
+/// reserves up front and fills as the heap grows.
+const ADDRESS_SPACE_OVERHEAD: u64 = (512 << 20) + (1 << 30);
 
 /// Runs the worker until stdin closes. `memory_limit_mb` caps the
 /// process's address space, so a runaway policy fails to allocate and the
