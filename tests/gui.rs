@@ -188,6 +188,50 @@ fn trace_and_overlay_follow_an_input_edit() {
 }
 
 #[test]
+fn large_result_previewed_and_copied_whole() {
+    let policy = "package demo\n\nitems := [x | some x in numbers.range(1, 60000)]\n";
+    let mut workspace = workspace("{}");
+    workspace.policies = vec![PolicySource::new("policy.rego", policy)];
+    workspace.query = "data.demo.items".to_string();
+    let worker = SupervisorConfig::new(env!("CARGO_BIN_EXE_policy-workshop"));
+    let mut harness = start(workspace, worker);
+    step_until(&mut harness, |h| {
+        shows_text(h, "the first 300 lines are shown")
+    });
+    assert!(shows_text(&harness, "set or array of 60000 items"));
+    // The window holds the first lines only.
+    let shown = harness.state().result.shown.clone().expect("a result");
+    assert!(!shown.complete);
+    assert_eq!(shown.text.lines().count(), 300);
+
+    harness.get_by_label("Copy the whole value").click();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let copied =
+        loop {
+            assert!(Instant::now() < deadline, "nothing was copied");
+            harness.step();
+            let copied =
+                harness.output().platform_output.commands.iter().find_map(
+                    |command| match command {
+                        egui::OutputCommand::CopyText(text) => Some(text.clone()),
+                        _ => None,
+                    },
+                );
+            if let Some(text) = copied {
+                break text;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        };
+    let value: serde_json::Value = serde_json::from_str(&copied).expect("the copy is JSON");
+    assert_eq!(value.as_array().map(Vec::len), Some(60000));
+    assert_eq!(copied.len(), shown.total_bytes);
+    harness.step();
+    assert!(shows_text(&harness, "Copied the whole value"));
+    // Only the preview stays in the window.
+    assert_eq!(harness.state().result.shown.as_ref(), Some(&shown));
+}
+
+#[test]
 fn engine_link_lists_differences_and_editor_warns() {
     let mut workspace = workspace("{}");
     workspace.policies[0] = PolicySource::new(

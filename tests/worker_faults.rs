@@ -36,6 +36,7 @@ fn request(revision: u64, policy: &str, input: Option<&str>, query: &str) -> Eva
         trace: false,
         scenarios: None,
         drill: None,
+        whole_value: false,
     }
 }
 

@@ -23,6 +23,7 @@ use crate::drills::progress::{Predicted, ProgressStore};
 use crate::engine::{Evaluation, package_query};
 use crate::worker::protocol::Stage;
 use crate::worker::supervisor::peak_resident_kib;
+use crate::worker::view::ResultView;
 use crate::worker::{
     EvalDetails, EvalFailure, EvalReply, EvalRequest, Supervisor, SupervisorConfig, SupervisorEvent,
 };
@@ -91,6 +92,9 @@ pub enum Action {
     NextTab,
     /// Put this text on the clipboard.
     Copy(String),
+    /// Put the whole result value on the clipboard, asking the worker for
+    /// it when only its first lines were sent.
+    CopyWholeResult,
     CopyOpaEval,
     CopyOpaTest,
     /// Open the About window.
@@ -126,8 +130,13 @@ pub enum Action {
 pub struct ResultState {
     /// The newest successful evaluation and its revision.
     pub last_good: Option<(u64, Evaluation)>,
-    /// The value of `last_good`, printed once when it arrives.
-    pub shown: Option<result_panel::ShownValue>,
+    /// The value of `last_good` as the worker printed it: whole, or the
+    /// first lines of a large value.
+    pub shown: Option<ResultView>,
+    /// True while the whole text of a large value is on its way to be copied.
+    pub copying: bool,
+    /// The whole text of a large value, to put on the clipboard this frame.
+    pub to_copy: Option<String>,
     /// The failure of the newest revision, if it failed.
     pub failure: Option<EvalFailure>,
     /// True while a request is out and no reply for it has come.
@@ -315,6 +324,11 @@ impl PolicyWorkshopApp {
     /// Draws one frame and handles evaluation traffic.
     pub fn ui(&mut self, ui: &mut Ui) {
         self.receive_replies();
+        if let Some(text) = self.result.to_copy.take() {
+            let megabytes = text.len() as f64 / 1e6;
+            ui.ctx().copy_text(text);
+            self.set_notice(format!("Copied the whole value ({megabytes:.1} MB)."));
+        }
         self.report_for_bench(ui.ctx());
         self.receive_packs();
         let mut actions = Vec::new();
@@ -675,6 +689,14 @@ impl PolicyWorkshopApp {
                 self.files.focused = DocRef::Policy(self.active_policy);
             }
             Action::Copy(text) => ctx.copy_text(text),
+            Action::CopyWholeResult => match &self.result.shown {
+                Some(shown) if shown.complete => ctx.copy_text(shown.text.clone()),
+                Some(_) => {
+                    self.result.copying = true;
+                    self.send_request_for(true);
+                }
+                None => {}
+            },
             Action::CopyOpaEval => {
                 let command = self.opa_eval_command();
                 ctx.copy_text(command.clone());
@@ -753,6 +775,12 @@ impl PolicyWorkshopApp {
 
     /// Sends the newest revision with the documents edited since the last one.
     fn send_request(&mut self) {
+        self.send_request_for(false);
+    }
+
+    /// Sends the newest revision; `whole_value` asks for the whole printed
+    /// value even when it is large.
+    fn send_request_for(&mut self, whole_value: bool) {
         let changed = std::mem::replace(&mut self.changed, Changed::NONE);
         let input = changed.input.then(|| {
             self.workspace
@@ -780,6 +808,7 @@ impl PolicyWorkshopApp {
             coverage: self.tests.show_coverage,
             trace: true,
             drill: self.drills.active_spec(),
+            whole_value,
         });
         self.sent_revision = self.revision;
         self.result.pending = true;
@@ -825,9 +854,19 @@ impl PolicyWorkshopApp {
             // The worker was restarted, so no trace or test run follows.
             self.result.details_pending = false;
         }
+        let copying = std::mem::take(&mut self.result.copying);
         match reply.outcome {
             Ok(evaluation) => {
-                self.result.shown = Some(result_panel::ShownValue::new(&evaluation));
+                let mut view = reply
+                    .view
+                    .unwrap_or_else(|| ResultView::new(&evaluation, false));
+                if copying && view.complete {
+                    // The whole text was asked for to be copied; keep only
+                    // the preview of it.
+                    self.result.to_copy = Some(view.text.clone());
+                    view = view.into_preview();
+                }
+                self.result.shown = Some(view);
                 self.result.last_good = Some((reply.revision, evaluation));
                 self.result.failure = None;
             }

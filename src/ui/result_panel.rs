@@ -3,13 +3,13 @@
 //! location; the last good result greyed while an error is shown.
 
 use egui::{Color32, RichText, Ui};
-use serde_json::Value as JsonValue;
 
 use super::app::{Action, Pane, ResultState};
 use super::code_editor::LineMark;
 use super::highlight::{Highlighter, Language};
 use crate::engine::{EngineError, Evaluation};
 use crate::worker::EvalFailure;
+use crate::worker::view::{LARGE_VALUE_LINES, ValueShape};
 use crate::workspace::document::DocumentError;
 
 /// Draws the query field and the result; returns true when the query changed.
@@ -53,15 +53,27 @@ pub fn ui(
                     );
                     ui.scope(|ui| {
                         ui.multiply_opacity(0.45);
-                        evaluation_ui(ui, evaluation, &result.shown, highlighter, result_label.id);
+                        evaluation_ui(
+                            ui,
+                            evaluation,
+                            result,
+                            highlighter,
+                            result_label.id,
+                            actions,
+                        );
                     });
                 }
                 return;
             }
             match &result.last_good {
-                Some((_, evaluation)) => {
-                    evaluation_ui(ui, evaluation, &result.shown, highlighter, result_label.id)
-                }
+                Some((_, evaluation)) => evaluation_ui(
+                    ui,
+                    evaluation,
+                    result,
+                    highlighter,
+                    result_label.id,
+                    actions,
+                ),
                 None if result.pending => {
                     ui.horizontal(|ui| {
                         ui.spinner();
@@ -170,64 +182,22 @@ fn document_error_ui(
     ui.label(RichText::new(&error.message).monospace());
 }
 
-/// Printed values longer than this show only their first lines, because
-/// laying out megabytes of text takes longer than a frame.
-const LARGE_VALUE_BYTES: usize = 256 * 1024;
-
-/// Lines shown of a large value.
-const LARGE_VALUE_LINES: usize = 300;
-
-/// The value of an evaluation as the panel shows it, printed once per
-/// result instead of on every frame.
-#[derive(Debug)]
-pub struct ShownValue {
-    value: Option<JsonValue>,
-    /// The value as sorted, pretty-printed JSON.
-    text: String,
-    /// The first lines of `text` when it is large, else all of it.
-    preview_end: usize,
-    non_integer: bool,
-}
-
-impl ShownValue {
-    /// Prints the value `evaluation` shows.
-    pub fn new(evaluation: &Evaluation) -> Self {
-        let value = shown_value(evaluation);
-        let text = value.as_ref().map(pretty_sorted).unwrap_or_default();
-        let preview_end = if text.len() > LARGE_VALUE_BYTES {
-            text.match_indices('\n')
-                .nth(LARGE_VALUE_LINES - 1)
-                .map_or(text.len(), |(index, _)| index)
-                .min(LARGE_VALUE_BYTES)
-        } else {
-            text.len()
-        };
-        let mut preview_end = preview_end;
-        while !text.is_char_boundary(preview_end) {
-            preview_end -= 1;
-        }
-        ShownValue {
-            non_integer: value.as_ref().is_some_and(has_non_integer),
-            value,
-            text,
-            preview_end,
-        }
-    }
-}
-
 fn evaluation_ui(
     ui: &mut Ui,
     evaluation: &Evaluation,
-    shown: &Option<ShownValue>,
+    result: &ResultState,
     highlighter: &mut Highlighter,
     label: egui::Id,
+    actions: &mut Vec<Action>,
 ) {
+    let shown = &result.shown;
+    let copying = result.copying;
     let Some(shown) = shown else {
         return;
     };
-    let (kind, color) = describe(shown.value.as_ref(), ui.visuals().dark_mode);
-    match &shown.value {
-        None => {
+    let (kind, color) = describe(shown.shape, ui.visuals().dark_mode);
+    match shown.shape {
+        ValueShape::Undefined => {
             egui::Frame::group(ui.style()).stroke(egui::Stroke::new(2.0, color)).show(ui, |ui| {
                 ui.label(RichText::new("undefined").size(22.0).italics().strong().color(color));
                 ui.label(
@@ -236,17 +206,20 @@ fn evaluation_ui(
                 );
             });
         }
-        Some(_) => {
+        _ => {
             ui.label(RichText::new(kind).size(16.0).strong().color(color));
-            let mut text = &shown.text[..shown.preview_end];
-            if text.len() < shown.text.len() {
+            let mut text = shown.text.as_str();
+            if !shown.complete {
                 ui.horizontal(|ui| {
                     ui.label(format!(
                         "{:.1} MB: the first {LARGE_VALUE_LINES} lines are shown.",
-                        shown.text.len() as f64 / 1_000_000.0
+                        shown.total_bytes as f64 / 1_000_000.0
                     ));
-                    if ui.button("Copy the whole value").clicked() {
-                        ui.ctx().copy_text(shown.text.clone());
+                    if copying {
+                        ui.spinner();
+                        ui.label("Preparing the whole value…");
+                    } else if ui.button("Copy the whole value").clicked() {
+                        actions.push(Action::CopyWholeResult);
                     }
                 });
             }
@@ -285,41 +258,8 @@ fn evaluation_ui(
     }
 }
 
-/// Returns true when `value` contains a number that is not an integer,
-/// which regorus holds as a binary float.
-pub fn has_non_integer(value: &JsonValue) -> bool {
-    match value {
-        JsonValue::Number(number) => {
-            let text = number.to_string();
-            text.contains(['.', 'e', 'E'])
-                && text
-                    .parse::<f64>()
-                    .is_ok_and(|f| f.is_finite() && f.fract() != 0.0)
-        }
-        JsonValue::Array(items) => items.iter().any(has_non_integer),
-        JsonValue::Object(fields) => fields.values().any(has_non_integer),
-        _ => false,
-    }
-}
-
-/// Returns the value to show: the expression's value for a plain query, or the
-/// whole result list when there are bindings or several results.
-fn shown_value(evaluation: &Evaluation) -> Option<JsonValue> {
-    if evaluation.is_undefined() {
-        return None;
-    }
-    let results = &evaluation.results["result"];
-    let single = results
-        .as_array()
-        .is_some_and(|r| r.len() == 1 && r[0].get("bindings").is_none());
-    match (single, evaluation.value()) {
-        (true, Some(value)) => Some(value.clone()),
-        _ => Some(results.clone()),
-    }
-}
-
 /// Names the kind of a result in words, with a colour per kind.
-pub fn describe(value: Option<&JsonValue>, dark_mode: bool) -> (String, Color32) {
+pub fn describe(shape: ValueShape, dark_mode: bool) -> (String, Color32) {
     let (undefined, falsy, truthy, neutral) = if dark_mode {
         (
             Color32::from_rgb(230, 160, 60),
@@ -335,62 +275,21 @@ pub fn describe(value: Option<&JsonValue>, dark_mode: bool) -> (String, Color32)
             Color32::from_rgb(30, 80, 160),
         )
     };
-    match value {
-        None => ("undefined".to_string(), undefined),
-        Some(JsonValue::Bool(false)) => ("false (a boolean, not undefined)".to_string(), falsy),
-        Some(JsonValue::Bool(true)) => ("true".to_string(), truthy),
-        Some(JsonValue::Null) => ("null".to_string(), neutral),
-        Some(JsonValue::Object(map)) if map.is_empty() => ("empty object {}".to_string(), neutral),
-        Some(JsonValue::Array(items)) if items.is_empty() => {
-            ("empty set or array []".to_string(), neutral)
-        }
-        Some(JsonValue::Object(map)) => (count_of(map.len(), "object with", "key"), neutral),
-        Some(JsonValue::Array(items)) => {
-            (count_of(items.len(), "set or array of", "item"), neutral)
-        }
-        Some(JsonValue::String(_)) => ("string".to_string(), neutral),
-        Some(JsonValue::Number(_)) => ("number".to_string(), neutral),
+    match shape {
+        ValueShape::Undefined => ("undefined".to_string(), undefined),
+        ValueShape::False => ("false (a boolean, not undefined)".to_string(), falsy),
+        ValueShape::True => ("true".to_string(), truthy),
+        ValueShape::Null => ("null".to_string(), neutral),
+        ValueShape::Object { keys: 0 } => ("empty object {}".to_string(), neutral),
+        ValueShape::Array { items: 0 } => ("empty set or array []".to_string(), neutral),
+        ValueShape::Object { keys } => (count_of(keys, "object with", "key"), neutral),
+        ValueShape::Array { items } => (count_of(items, "set or array of", "item"), neutral),
+        ValueShape::String => ("string".to_string(), neutral),
+        ValueShape::Number => ("number".to_string(), neutral),
     }
 }
 
 fn count_of(count: usize, prefix: &str, noun: &str) -> String {
     let plural = if count == 1 { "" } else { "s" };
     format!("{prefix} {count} {noun}{plural}")
-}
-
-/// Pretty JSON with object keys sorted, whatever map order serde_json uses.
-pub fn pretty_sorted(value: &JsonValue) -> String {
-    fn sort(value: &JsonValue) -> JsonValue {
-        match value {
-            JsonValue::Object(map) => {
-                let mut entries: Vec<_> = map.iter().collect();
-                entries.sort_by(|a, b| a.0.cmp(b.0));
-                JsonValue::Object(
-                    entries
-                        .into_iter()
-                        .map(|(k, v)| (k.clone(), sort(v)))
-                        .collect(),
-                )
-            }
-            JsonValue::Array(items) => JsonValue::Array(items.iter().map(sort).collect()),
-            other => other.clone(),
-        }
-    }
-    serde_json::to_string_pretty(&sort(value))
-        .unwrap_or_else(|error| format!("cannot show the value: {error}"))
-}
-
-#[cfg(test)]
-mod tests {
-    use serde_json::json;
-
-    use super::has_non_integer;
-
-    #[test]
-    fn non_integers_are_found_at_any_depth() {
-        assert!(has_non_integer(&json!({"a": [1, 0.5]})));
-        assert!(!has_non_integer(&json!({"a": [1, 2], "b": "0.5"})));
-        let huge: serde_json::Value = serde_json::from_str("1e400").unwrap();
-        assert!(!has_non_integer(&huge));
-    }
 }

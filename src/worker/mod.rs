@@ -6,6 +6,7 @@
 pub mod protocol;
 pub mod server;
 pub mod supervisor;
+pub mod view;
 
 pub use protocol::{EvalDetails, EvalFailure, EvalReply, EvalRequest};
 pub use supervisor::{Supervisor, SupervisorConfig, SupervisorEvent};

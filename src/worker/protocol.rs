@@ -9,6 +9,8 @@ use crate::explain::Trace;
 use crate::testing::TestRun;
 use crate::workspace::document::DocumentError;
 
+use super::view::ResultView;
+
 /// A request for one evaluation. Documents are sent only when they changed
 /// since the previous request, so a large input crosses the pipe and is
 /// parsed once, not on every keystroke. The UI sends these to the
@@ -40,6 +42,10 @@ pub struct EvalRequest {
     /// checks. Drills are small, so the spec is sent with every request.
     #[serde(default)]
     pub drill: Option<DrillSpec>,
+    /// Send the whole printed value even when it is large, as when the
+    /// user copies it.
+    #[serde(default)]
+    pub whole_value: bool,
 }
 
 /// The stage a worker reports before a slow step.
@@ -98,6 +104,13 @@ pub struct EvalReply {
     /// unchanged input was not parsed again.
     #[serde(default)]
     pub parsed: Vec<String>,
+    /// The value as the result pane shows it, when the evaluation succeeded.
+    #[serde(default)]
+    pub view: Option<ResultView>,
+    /// Whether the worker left the results out of `outcome` because the
+    /// value is large; `view` then holds its first lines.
+    #[serde(default)]
+    pub elided: bool,
 }
 
 /// The trace and the test run of one request, sent after its result.

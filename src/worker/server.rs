@@ -11,6 +11,7 @@ use std::thread;
 use super::protocol::{
     EvalDetails, EvalFailure, EvalReply, EvalRequest, ScenarioResult, Stage, WireReply,
 };
+use super::view::ResultView;
 use crate::drills::check_attempt;
 use crate::engine::ErrorKind;
 use crate::engine::{
@@ -117,6 +118,7 @@ pub fn serve(reader: impl BufRead, mut writer: impl Write) -> io::Result<()> {
             Err(_) => None,
         };
         write_line(&mut writer, &WireReply::Result(Box::new(reply)))?;
+        state.elided = serde_json::Value::Null;
         if request.wants_details() {
             let details = state.details(&request, prints.as_deref(), &mut |message| {
                 write_line(&mut writer, &message)
@@ -144,6 +146,8 @@ struct WorkerState {
     engine: Option<(EvalOptions, Result<PreparedEngine, EngineError>)>,
     /// Scenario inputs by name, parsed once.
     scenarios: Vec<(String, Parsed)>,
+    /// The results left out of the last reply, freed once it is written.
+    elided: serde_json::Value,
 }
 
 impl Default for WorkerState {
@@ -154,6 +158,7 @@ impl Default for WorkerState {
             data: Ok(None),
             engine: None,
             scenarios: Vec::new(),
+            elided: serde_json::Value::Null,
         }
     }
 }
@@ -196,11 +201,24 @@ impl WorkerState {
             stage: Stage::Evaluating,
             bytes: None,
         })?;
-        let outcome = self.evaluate(&request.query, &request.options);
+        let mut outcome = self.evaluate(&request.query, &request.options);
+        let view = outcome
+            .as_ref()
+            .ok()
+            .map(|evaluation| ResultView::new(evaluation, request.whole_value));
+        // The window shows the view; a large value's results stay here.
+        let elided = view.as_ref().is_some_and(|view| !view.complete);
+        if elided && let Ok(evaluation) = &mut outcome {
+            // Freeing a large value takes a while; it happens after the
+            // reply is written.
+            self.elided = std::mem::take(&mut evaluation.results);
+        }
         Ok(EvalReply {
             revision,
             outcome,
             parsed,
+            view,
+            elided,
         })
     }
 
@@ -390,6 +408,7 @@ mod tests {
             trace: true,
             scenarios: None,
             drill: None,
+            whole_value: false,
         };
         serde_json::to_string(&request).unwrap()
     }
@@ -458,6 +477,7 @@ mod tests {
             trace: true,
             scenarios: None,
             drill: None,
+            whole_value: false,
         };
         let script = format!("{}\n", serde_json::to_string(&request).unwrap());
         let mut output = Vec::new();

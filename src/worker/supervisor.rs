@@ -258,6 +258,7 @@ struct Pending {
     coverage: bool,
     trace: bool,
     drill: Option<DrillSpec>,
+    whole_value: bool,
 }
 
 impl Pending {
@@ -344,6 +345,7 @@ impl SupervisorState {
             trace: request.trace,
             coverage: request.coverage,
             drill: request.drill,
+            whole_value: request.whole_value,
         }
     }
 
@@ -474,6 +476,7 @@ impl SupervisorState {
             trace: current.trace,
             coverage: current.coverage,
             drill: current.drill.clone(),
+            whole_value: current.whole_value,
         };
         let document_bytes = request.input.as_ref().map_or(0, String::len)
             + request.data.as_ref().map_or(0, String::len)
@@ -584,6 +587,8 @@ impl SupervisorState {
             revision,
             outcome: Err(EvalFailure::Worker(reason)),
             parsed: Vec::new(),
+            view: None,
+            elided: false,
         })));
         self.start_worker();
     }

@@ -40,6 +40,7 @@ pub(super) fn run(plans: &mut Plans, load_runs: usize, edit_runs: usize) -> anyh
         let mut revision = 0;
         let mut loads = Vec::with_capacity(load_runs);
         let mut evaluations = Vec::with_capacity(load_runs);
+        let mut preview = None;
         for _ in 0..load_runs {
             revision += 1;
             let sent = Instant::now();
@@ -50,12 +51,9 @@ pub(super) fn run(plans: &mut Plans, load_runs: usize, edit_runs: usize) -> anyh
             request.data = Some(workspace.data.clone());
             supervisor.send(request);
             let timed = await_reply(&supervisor, revision, sent)?;
-            let denies = deny_count(&timed.reply)
-                .with_context(|| format!("{megabytes} MB plan: no deny set in the result"))?;
-            anyhow::ensure!(
-                denies == expected,
-                "{megabytes} MB plan: {denies} deny messages, expected {expected}"
-            );
+            let shown = shown_text(&timed.reply)
+                .with_context(|| format!("{megabytes} MB plan: the evaluation failed"))?;
+            preview.get_or_insert(shown);
             let loaded = timed
                 .evaluating
                 .context("the worker did not report the end of loading")?;
@@ -73,6 +71,26 @@ pub(super) fn run(plans: &mut Plans, load_runs: usize, edit_runs: usize) -> anyh
             None,
         );
 
+        // The window gets the first lines of this large value; ask once for
+        // the whole of it to check the deny messages.
+        revision += 1;
+        let mut request = edit_request(&workspace, revision, &policies);
+        request.whole_value = true;
+        let sent = Instant::now();
+        supervisor.send(request);
+        let whole = await_reply(&supervisor, revision, sent)?;
+        let denies = whole_deny_count(&whole.reply)
+            .with_context(|| format!("{megabytes} MB plan: no deny set in the result"))?;
+        anyhow::ensure!(
+            denies == expected,
+            "{megabytes} MB plan: {denies} deny messages, expected {expected}"
+        );
+        report(
+            &format!("large input {megabytes} MB: policy edit, whole value asked for"),
+            &mut [whole.replied],
+            None,
+        );
+
         let mut edits = Vec::with_capacity(edit_runs);
         let mut details = Vec::with_capacity(edit_runs);
         for run in 0..edit_runs {
@@ -87,7 +105,7 @@ pub(super) fn run(plans: &mut Plans, load_runs: usize, edit_runs: usize) -> anyh
                 timed.reply.parsed
             );
             anyhow::ensure!(
-                deny_count(&timed.reply) == Some(expected),
+                shown_text(&timed.reply) == preview,
                 "{megabytes} MB plan: a policy edit changed the result"
             );
             edits.push(timed.replied);
@@ -117,9 +135,18 @@ pub(super) fn run(plans: &mut Plans, load_runs: usize, edit_runs: usize) -> anyh
     Ok(())
 }
 
-/// Returns the number of deny messages in a reply for the package query.
-fn deny_count(reply: &crate::worker::EvalReply) -> Option<usize> {
-    let value = reply.outcome.as_ref().ok()?.value()?;
+/// Returns the result text a reply shows: the whole value, or its first
+/// lines when it is large.
+fn shown_text(reply: &crate::worker::EvalReply) -> Option<String> {
+    reply.outcome.as_ref().ok()?;
+    Some(reply.view.as_ref()?.text.clone())
+}
+
+/// Returns the number of deny messages in a reply that holds the whole
+/// printed value of the package query.
+fn whole_deny_count(reply: &crate::worker::EvalReply) -> Option<usize> {
+    let view = reply.view.as_ref().filter(|view| view.complete)?;
+    let value: serde_json::Value = serde_json::from_str(&view.text).ok()?;
     Some(value.get("deny")?.as_array()?.len())
 }
 

@@ -234,6 +234,7 @@ fn edit_request(workspace: &Workspace, revision: u64, policies: &[PolicySource])
         trace: true,
         scenarios: None,
         drill: None,
+        whole_value: false,
     }
 }
 
