@@ -894,9 +894,7 @@ impl PolicyWorkshopApp {
                 println!(
                     "bench: first-result window-vmhwm-kib={} worker-vmhwm-kib={}",
                     peak(None),
-                    self.supervisor
-                        .worker_pid()
-                        .map_or(0, |pid| peak(Some(pid)))
+                    self.supervisor.worker_peak_kib().unwrap_or(0)
                 );
             }
             BenchExit::FirstResult => return,

@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
@@ -139,6 +139,7 @@ pub struct Supervisor {
     inbox: Sender<Inbox>,
     events: Receiver<SupervisorEvent>,
     worker_pid: Arc<AtomicU32>,
+    stopped_peak_kib: Arc<AtomicU64>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -157,6 +158,7 @@ impl Supervisor {
         let (inbox_sender, inbox) = mpsc::channel();
         let (event_sender, events) = mpsc::channel();
         let worker_pid = Arc::new(AtomicU32::new(0));
+        let stopped_peak_kib = Arc::new(AtomicU64::new(0));
         let mut state = SupervisorState {
             config,
             inbox,
@@ -164,6 +166,7 @@ impl Supervisor {
             events: event_sender,
             notify: Box::new(notify),
             worker_pid: worker_pid.clone(),
+            stopped_peak_kib: stopped_peak_kib.clone(),
             documents: Documents::default(),
             worker: None,
             generation: 0,
@@ -177,6 +180,7 @@ impl Supervisor {
             inbox: inbox_sender,
             events,
             worker_pid,
+            stopped_peak_kib,
             thread,
         }
     }
@@ -203,6 +207,18 @@ impl Supervisor {
         match self.worker_pid.load(Ordering::SeqCst) {
             0 => None,
             pid => Some(pid),
+        }
+    }
+
+    /// Returns the highest peak resident memory (VmHWM) in KiB of the
+    /// workers this supervisor ran: the running one, and those it stopped
+    /// or killed. `None` where `/proc` cannot be read.
+    pub fn worker_peak_kib(&self) -> Option<u64> {
+        let running = self.worker_pid().and_then(|pid| peak_resident_kib(Some(pid)));
+        let stopped = self.stopped_peak_kib.load(Ordering::SeqCst);
+        match (running, stopped) {
+            (None, 0) => None,
+            (running, stopped) => Some(running.unwrap_or(0).max(stopped)),
         }
     }
 }
@@ -285,6 +301,8 @@ struct SupervisorState {
     events: Sender<SupervisorEvent>,
     notify: Box<dyn Fn() + Send>,
     worker_pid: Arc<AtomicU32>,
+    /// The highest peak memory of the workers stopped so far, in KiB.
+    stopped_peak_kib: Arc<AtomicU64>,
     documents: Documents,
     worker: Option<Worker>,
     generation: u64,
@@ -547,6 +565,7 @@ impl SupervisorState {
     /// Kills a worker that missed its deadline and returns the message for the user.
     fn kill_for_deadline(&mut self) -> String {
         if let Some(mut worker) = self.worker.take() {
+            self.record_peak(&worker);
             let _ = worker.child.kill();
             let _ = worker.child.wait();
         }
@@ -610,8 +629,16 @@ impl SupervisorState {
         self.start_worker();
     }
 
+    /// Keeps the peak memory of a worker about to be stopped.
+    fn record_peak(&self, worker: &Worker) {
+        if let Some(kib) = peak_resident_kib(Some(worker.child.id())) {
+            self.stopped_peak_kib.fetch_max(kib, Ordering::SeqCst);
+        }
+    }
+
     fn stop_worker(&mut self) {
         if let Some(mut worker) = self.worker.take() {
+            self.record_peak(&worker);
             let _ = worker.child.kill();
             let _ = worker.child.wait();
         }

@@ -8,7 +8,6 @@ use anyhow::Context as _;
 use super::keystroke::type_one_character;
 use super::{Plans, await_reply, edit_request, report, suite::samples};
 use crate::engine::PolicySource;
-use crate::worker::supervisor::peak_resident_kib;
 use crate::worker::{Supervisor, SupervisorConfig};
 use crate::workspace::{NamedInput, Workspace};
 
@@ -122,10 +121,7 @@ pub(super) fn run(plans: &mut Plans, load_runs: usize, edit_runs: usize) -> anyh
             &mut details,
             None,
         );
-        if let Some(kib) = supervisor
-            .worker_pid()
-            .and_then(|pid| peak_resident_kib(Some(pid)))
-        {
+        if let Some(kib) = supervisor.worker_peak_kib() {
             println!(
                 "large input {megabytes} MB: worker peak resident memory (VmHWM) {:.0} MiB",
                 kib as f64 / 1024.0
