@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use egui::text::{CCursor, CCursorRange, LayoutJob};
 use egui::{Color32, FontId, Key, Modifiers, TextBuffer, TextEdit, TextStyle, Ui};
 
-use super::highlight::{Decoration, Highlighter, Language, char_range, line_range};
+use super::highlight::{Decoration, Highlighter, Language, Lines, line_range};
 use super::trace_panel::outcome_color;
 use crate::explain::StatementOutcome;
 
@@ -282,10 +282,11 @@ impl<'a> CodeEditor<'a> {
     }
 
     fn decorations(&self, text: &str, dark_mode: bool) -> Vec<Decoration> {
-        let mut decorations = self.coverage_decorations(text, dark_mode);
+        let lines = Lines::new(text);
+        let mut decorations = self.coverage_decorations(&lines, dark_mode);
         for mark in self.statements {
             for line in mark.first_line..=mark.last_line {
-                if let Some(range) = line_range(text, line) {
+                if let Some(range) = lines.range(line) {
                     decorations.push(Decoration {
                         range,
                         background: Some(statement_background(mark.kind, dark_mode)),
@@ -298,7 +299,7 @@ impl<'a> CodeEditor<'a> {
         for mark in self.warnings {
             if let Some(range) = mark
                 .column
-                .and_then(|column| char_range(text, mark.line, column))
+                .and_then(|column| lines.char_range(mark.line, column))
             {
                 decorations.push(Decoration {
                     range,
@@ -311,7 +312,7 @@ impl<'a> CodeEditor<'a> {
             return decorations;
         };
         let (background, underline) = error_colors(dark_mode);
-        if let Some(range) = line_range(text, mark.line) {
+        if let Some(range) = lines.range(mark.line) {
             decorations.push(Decoration {
                 range,
                 background: Some(background),
@@ -320,7 +321,7 @@ impl<'a> CodeEditor<'a> {
         }
         if let Some(range) = mark
             .column
-            .and_then(|column| char_range(text, mark.line, column))
+            .and_then(|column| lines.char_range(mark.line, column))
         {
             decorations.push(Decoration {
                 range,
@@ -333,7 +334,7 @@ impl<'a> CodeEditor<'a> {
 }
 
 impl CodeEditor<'_> {
-    fn coverage_decorations(&self, text: &str, dark_mode: bool) -> Vec<Decoration> {
+    fn coverage_decorations(&self, lines: &Lines<'_>, dark_mode: bool) -> Vec<Decoration> {
         let Some((covered, not_covered)) = self.coverage else {
             return Vec::new();
         };
@@ -346,9 +347,9 @@ impl CodeEditor<'_> {
             )
         };
         let mut decorations = Vec::new();
-        for (lines, color) in [(covered, green), (not_covered, red)] {
-            for &line in lines {
-                if let Some(range) = line_range(text, line as usize) {
+        for (numbers, color) in [(covered, green), (not_covered, red)] {
+            for &line in numbers {
+                if let Some(range) = lines.range(line as usize) {
                     decorations.push(Decoration {
                         range,
                         background: Some(color),

@@ -351,32 +351,58 @@ fn decorate(job: &mut LayoutJob, decorations: &[Decoration]) {
     job.sections = sections;
 }
 
+/// The start of every line of a text, found once, so that looking up
+/// many lines of a long text does not scan it again for each one.
+pub struct Lines<'a> {
+    text: &'a str,
+    starts: Vec<usize>,
+}
+
+impl<'a> Lines<'a> {
+    pub fn new(text: &'a str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(index, _)| index + 1));
+        Lines { text, starts }
+    }
+
+    /// Returns the byte range of a 1-based line, without its line break.
+    pub fn range(&self, line: usize) -> Option<std::ops::Range<usize>> {
+        let start = *self.starts.get(line.checked_sub(1)?)?;
+        let end = self
+            .starts
+            .get(line)
+            .map_or(self.text.len(), |next| next - 1);
+        Some(start..end)
+    }
+
+    /// Returns the byte range of the character at a 1-based line and
+    /// column, or of the line's end when the column is past it.
+    pub fn char_range(&self, line: usize, column: usize) -> Option<std::ops::Range<usize>> {
+        let line_span = self.range(line)?;
+        let content = &self.text[line_span.clone()];
+        let mut chars = content.char_indices().skip(column.saturating_sub(1));
+        match chars.next() {
+            Some((index, c)) => {
+                Some(line_span.start + index..line_span.start + index + c.len_utf8())
+            }
+            None if !content.is_empty() => {
+                let (index, c) = content.char_indices().last()?;
+                Some(line_span.start + index..line_span.start + index + c.len_utf8())
+            }
+            None => None,
+        }
+    }
+}
+
 /// Returns the byte range of a 1-based line, without its line break.
 pub fn line_range(text: &str, line: usize) -> Option<std::ops::Range<usize>> {
-    let mut start = 0;
-    for (index, content) in text.split('\n').enumerate() {
-        if index + 1 == line {
-            return Some(start..start + content.len());
-        }
-        start += content.len() + 1;
-    }
-    None
+    Lines::new(text).range(line)
 }
 
 /// Returns the byte range of the character at a 1-based line and column,
 /// or of the line's end when the column is past it.
 pub fn char_range(text: &str, line: usize, column: usize) -> Option<std::ops::Range<usize>> {
-    let line_span = line_range(text, line)?;
-    let content = &text[line_span.clone()];
-    let mut chars = content.char_indices().skip(column.saturating_sub(1));
-    match chars.next() {
-        Some((index, c)) => Some(line_span.start + index..line_span.start + index + c.len_utf8()),
-        None if !content.is_empty() => {
-            let (index, c) = content.char_indices().last()?;
-            Some(line_span.start + index..line_span.start + index + c.len_utf8())
-        }
-        None => None,
-    }
+    Lines::new(text).char_range(line, column)
 }
 
 #[cfg(test)]
@@ -463,6 +489,13 @@ mod tests {
     fn ranges_of_line_and_char() {
         let text = "ab\ncdé\n";
         assert_eq!(line_range(text, 2), Some(3..7));
+        assert_eq!(line_range(text, 0), None);
+        let lines = Lines::new("a\n\nb\n");
+        assert_eq!(lines.range(1), Some(0..1));
+        assert_eq!(lines.range(2), Some(2..2));
+        assert_eq!(lines.range(3), Some(3..4));
+        assert_eq!(lines.range(4), Some(5..5));
+        assert_eq!(lines.range(5), None);
         assert_eq!(char_range(text, 2, 3), Some(5..7));
         assert_eq!(char_range(text, 2, 9), Some(5..7));
     }

@@ -214,7 +214,9 @@ impl Supervisor {
     /// workers this supervisor ran: the running one, and those it stopped
     /// or killed. `None` where `/proc` cannot be read.
     pub fn worker_peak_kib(&self) -> Option<u64> {
-        let running = self.worker_pid().and_then(|pid| peak_resident_kib(Some(pid)));
+        let running = self
+            .worker_pid()
+            .and_then(|pid| peak_resident_kib(Some(pid)));
         let stopped = self.stopped_peak_kib.load(Ordering::SeqCst);
         match (running, stopped) {
             (None, 0) => None,
