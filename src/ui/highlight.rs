@@ -73,15 +73,26 @@ struct HighlightJob {
 /// The channel pair to the background highlighting thread.
 struct Background {
     jobs: Sender<HighlightJob>,
-    done: Receiver<(u64, LayoutJob)>,
+    /// Finished jobs with their text's key and their style key.
+    done: Receiver<(u64, u64, LayoutJob)>,
     in_flight: HashSet<u64>,
 }
+
+/// Highlighted jobs kept to colour the next edit of their text while the
+/// background thread works on it.
+const RECENT_JOBS: usize = 4;
 
 /// Holds the grammars and themes and caches highlighted text.
 pub struct Highlighter {
     grammars: Arc<Grammars>,
     cache: HashMap<u64, LayoutJob>,
     background: Option<Background>,
+    /// The newest highlighted jobs of large texts, each with the hash of
+    /// its language, theme and font.
+    recent: Vec<(u64, LayoutJob)>,
+    /// The job shown for a large text until its highlighting is done: an
+    /// earlier job of the same text with the edited part uncoloured.
+    provisional: Option<(u64, LayoutJob)>,
 }
 
 impl std::fmt::Debug for Highlighter {
@@ -117,6 +128,8 @@ impl Highlighter {
             grammars: Arc::new(grammars),
             cache: HashMap::new(),
             background: None,
+            recent: Vec::new(),
+            provisional: None,
         }
     }
 
@@ -137,7 +150,8 @@ impl Highlighter {
                     }
                     let layout =
                         highlight(&grammars, &job.text, job.language, &job.font, job.dark_mode);
-                    if done_sender.send((job.key, layout)).is_err() {
+                    let style = style_key(job.language, &job.font, job.dark_mode);
+                    if done_sender.send((job.key, style, layout)).is_err() {
                         return;
                     }
                     notify();
@@ -169,11 +183,26 @@ impl Highlighter {
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         (text, language, dark_mode, font.size.to_bits()).hash(&mut hasher);
         let key = hasher.finish();
+        let style = style_key(language, font, dark_mode);
         let mut job = match self.cache.get(&key) {
             Some(job) => job.clone(),
             None if text.len() > SYNC_HIGHLIGHT_BYTES && self.background.is_some() => {
                 self.request_background(key, text, language, font, dark_mode);
-                plain_job(text, font, dark_mode)
+                match &self.provisional {
+                    Some((provisional_key, job)) if *provisional_key == key => job.clone(),
+                    _ => {
+                        let job = self
+                            .recent
+                            .iter()
+                            .filter(|(recent_style, _)| *recent_style == style)
+                            .map(|(_, recent)| recent)
+                            .max_by_key(|recent| shared_ends(&recent.text, text))
+                            .map(|recent| patch_job(recent, text, font, dark_mode))
+                            .unwrap_or_else(|| plain_job(text, font, dark_mode));
+                        self.provisional = Some((key, job.clone()));
+                        job
+                    }
+                }
             }
             None => {
                 if self.cache.len() >= MAX_CACHED_JOBS {
@@ -192,11 +221,15 @@ impl Highlighter {
         let Some(background) = self.background.as_mut() else {
             return;
         };
-        while let Ok((key, job)) = background.done.try_recv() {
+        while let Ok((key, style, job)) = background.done.try_recv() {
             background.in_flight.remove(&key);
             if self.cache.len() >= MAX_CACHED_JOBS {
                 self.cache.clear();
             }
+            if self.recent.len() >= RECENT_JOBS {
+                self.recent.remove(0);
+            }
+            self.recent.push((style, job.clone()));
             self.cache.insert(key, job);
         }
     }
@@ -229,14 +262,102 @@ impl Highlighter {
     }
 }
 
-fn plain_job(text: &str, font: &FontId, dark_mode: bool) -> LayoutJob {
-    let color = if dark_mode {
+fn plain_color(dark_mode: bool) -> Color32 {
+    if dark_mode {
         Color32::LIGHT_GRAY
     } else {
         Color32::from_gray(30)
-    };
+    }
+}
+
+fn plain_job(text: &str, font: &FontId, dark_mode: bool) -> LayoutJob {
+    let color = plain_color(dark_mode);
     let mut job = LayoutJob::simple(text.to_string(), font.clone(), color, f32::INFINITY);
     job.wrap.max_width = f32::INFINITY;
+    job
+}
+
+/// Hashes what, besides the text, decides the colours of a job.
+fn style_key(language: Language, font: &FontId, dark_mode: bool) -> u64 {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    (language, dark_mode, font.size.to_bits()).hash(&mut hasher);
+    hasher.finish()
+}
+
+/// Returns the lengths in bytes of the common start and the common end of
+/// `old` and `new`, not overlapping and on character boundaries.
+fn common_ends(old: &str, new: &str) -> (usize, usize) {
+    let mut prefix = old
+        .bytes()
+        .zip(new.bytes())
+        .take_while(|(a, b)| a == b)
+        .count();
+    while !new.is_char_boundary(prefix) {
+        prefix -= 1;
+    }
+    let room = old.len().min(new.len()) - prefix;
+    let mut suffix = old
+        .bytes()
+        .rev()
+        .zip(new.bytes().rev())
+        .take(room)
+        .take_while(|(a, b)| a == b)
+        .count();
+    while !new.is_char_boundary(new.len() - suffix) {
+        suffix -= 1;
+    }
+    (prefix, suffix)
+}
+
+/// How much of `old` an edit that made `new` left in place.
+fn shared_ends(old: &str, new: &str) -> usize {
+    let (prefix, suffix) = common_ends(old, new);
+    prefix + suffix
+}
+
+/// Colours `text`, an edit of the text of the highlighted `old` job, with
+/// the sections of `old`: those before and after the edited part kept, and
+/// the edited part plain. Lines the edit did not touch keep the same
+/// sections, so egui reuses their cached layout.
+fn patch_job(old: &LayoutJob, text: &str, font: &FontId, dark_mode: bool) -> LayoutJob {
+    let (prefix, suffix) = common_ends(&old.text, text);
+    let old_tail = old.text.len() - suffix;
+    let new_tail = text.len() - suffix;
+    let mut sections = Vec::with_capacity(old.sections.len() + 1);
+    for section in &old.sections {
+        let range = section.byte_range.clone();
+        if range.start.0 < prefix {
+            let mut kept = section.clone();
+            kept.byte_range = range.start..ByteIndex(range.end.0.min(prefix));
+            sections.push(kept);
+        }
+    }
+    if new_tail > prefix {
+        let format = TextFormat::simple(font.clone(), plain_color(dark_mode));
+        sections.push(LayoutSection {
+            leading_space: 0.0,
+            byte_range: ByteIndex(prefix)..ByteIndex(new_tail),
+            format,
+        });
+    }
+    for section in &old.sections {
+        let range = section.byte_range.clone();
+        if range.end.0 > old_tail {
+            let mut kept = section.clone();
+            let start = range.start.0.max(old_tail) - old_tail + new_tail;
+            let end = range.end.0 - old_tail + new_tail;
+            kept.byte_range = ByteIndex(start)..ByteIndex(end);
+            kept.leading_space = if range.start.0 >= old_tail {
+                section.leading_space
+            } else {
+                0.0
+            };
+            sections.push(kept);
+        }
+    }
+    let mut job = old.clone();
+    job.text = text.to_string();
+    job.sections = sections;
     job
 }
 
@@ -408,6 +529,44 @@ pub fn char_range(text: &str, line: usize, column: usize) -> Option<std::ops::Ra
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn common_ends_stay_on_characters() {
+        assert_eq!(common_ends("abcdef", "abXdef"), (2, 3));
+        assert_eq!(common_ends("aaa", "aaaa"), (3, 0));
+        assert_eq!(common_ends("aaaa", "aa"), (2, 0));
+        // "é" and "è" share their first byte, which is not a boundary.
+        assert_eq!(common_ends("xéy", "xèy"), (1, 1));
+    }
+
+    #[test]
+    fn patched_job_keeps_colours_around_an_edit() {
+        let highlighter = Highlighter::new();
+        let font = FontId::monospace(14.0);
+        let old_text = "package p\n\nallow if input.user == \"ann\"\n";
+        let new_text = "package p\n\nallow if input.username == \"ann\"\n";
+        let old = highlight(&highlighter.grammars, old_text, Language::Rego, &font, true);
+        let patched = patch_job(&old, new_text, &font, true);
+        let fresh = highlight(&highlighter.grammars, new_text, Language::Rego, &font, true);
+        assert_eq!(patched.text, new_text);
+        // The sections cover the text in order, without gaps.
+        let mut end = 0;
+        for section in &patched.sections {
+            assert_eq!(section.byte_range.start.0, end);
+            end = section.byte_range.end.0;
+        }
+        assert_eq!(end, new_text.len());
+        // The first line and the string at the end keep their colours.
+        let color_at = |job: &LayoutJob, byte: usize| {
+            job.sections
+                .iter()
+                .find(|s| s.byte_range.start.0 <= byte && byte < s.byte_range.end.0)
+                .map(|s| s.format.color)
+        };
+        assert_eq!(color_at(&patched, 0), color_at(&fresh, 0));
+        let string = new_text.find('"').unwrap();
+        assert_eq!(color_at(&patched, string), color_at(&fresh, string));
+    }
 
     #[test]
     fn rego_grammar_loads() {
