@@ -177,12 +177,16 @@ impl<'a> CodeEditor<'a> {
             move_cursor(ui, edit_id, text, target);
         }
 
-        let decorations = self.decorations(text, dark_mode);
         let gutter = gutter_job(text, &font, dark_mode, self.error.as_ref().map(|m| m.line));
         let language = self.language;
         let mut layouter = |ui: &Ui, buffer: &dyn TextBuffer, _wrap_width: f32| {
-            let job =
-                highlighter.layout_job(buffer.as_str(), language, &font, dark_mode, &decorations);
+            // The marks are by line, so they are placed in the text being
+            // laid out: after a keystroke that is the edited text, and marks
+            // placed in the old one would split every marked line at other
+            // bytes and make egui lay all of them out again.
+            let text = buffer.as_str();
+            let decorations = self.decorations(text, dark_mode);
+            let job = highlighter.layout_job(text, language, &font, dark_mode, &decorations);
             ui.fonts_mut(|fonts| fonts.layout_job(job))
         };
 
