@@ -199,7 +199,7 @@ fn large_result_previewed_and_copied_whole() {
         shows_text(h, "the first 300 lines are shown")
     });
     assert!(shows_text(&harness, "set or array of 60000 items"));
-    // The window holds the first lines only.
+    // The window keeps the first lines only.
     let shown = harness.state().result.shown.clone().expect("a result");
     assert!(!shown.complete);
     assert_eq!(shown.text.lines().count(), 300);

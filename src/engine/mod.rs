@@ -287,7 +287,7 @@ pub fn package_query(text: &str) -> Option<String> {
 
 /// Engine steps between two readings of the clock for the time limit.
 /// Reading it on every step cost about a fifth of the evaluation time of
-/// a large input; 64 steps take microseconds, so the limit stays exact.
+/// a large input. 64 steps take microseconds, so the limit stays exact.
 const TIMER_CHECK_INTERVAL: NonZeroU32 = NonZeroU32::new(64).expect("64 is not zero");
 
 fn new_engine(options: &EvalOptions) -> regorus::Engine {

@@ -778,7 +778,7 @@ impl PolicyWorkshopApp {
         self.send_request_for(false);
     }
 
-    /// Sends the newest revision; `whole_value` asks for the whole printed
+    /// Sends the newest revision. `whole_value` requests the whole printed
     /// value even when it is large.
     fn send_request_for(&mut self, whole_value: bool) {
         let changed = std::mem::replace(&mut self.changed, Changed::NONE);
@@ -861,8 +861,8 @@ impl PolicyWorkshopApp {
                     .view
                     .unwrap_or_else(|| ResultView::new(&evaluation, false));
                 if copying && view.complete {
-                    // The whole text was asked for to be copied; keep only
-                    // the preview of it.
+                    // The whole text was requested for the clipboard, so
+                    // only its preview stays here.
                     self.result.to_copy = Some(view.text.clone());
                     view = view.into_preview();
                 }

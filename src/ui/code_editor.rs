@@ -180,10 +180,10 @@ impl<'a> CodeEditor<'a> {
         let gutter = gutter_job(text, &font, dark_mode, self.error.as_ref().map(|m| m.line));
         let language = self.language;
         let mut layouter = |ui: &Ui, buffer: &dyn TextBuffer, _wrap_width: f32| {
-            // The marks are by line, so they are placed in the text being
-            // laid out: after a keystroke that is the edited text, and marks
-            // placed in the old one would split every marked line at other
-            // bytes and make egui lay all of them out again.
+            // Marks are by line, so they are placed in the text being laid
+            // out, which after a keystroke is the edited text. Marks placed in
+            // the old text would split each marked line at other bytes, and
+            // egui would lay out every one of them again.
             let text = buffer.as_str();
             let decorations = self.decorations(text, dark_mode);
             let job = highlighter.layout_job(text, language, &font, dark_mode, &decorations);

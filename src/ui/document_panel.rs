@@ -171,14 +171,7 @@ fn large_preview(ui: &mut Ui, text: &str, label: egui::Id) -> bool {
             .on_hover_text("Opens the whole document in the editor; typing in it is slow")
             .clicked();
     });
-    let mut end = text
-        .match_indices('\n')
-        .nth(PREVIEW_LINES - 1)
-        .map_or(text.len(), |(index, _)| index)
-        .min(PREVIEW_BYTES);
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
+    let end = crate::worker::view::text_preview_end(text, PREVIEW_LINES, PREVIEW_BYTES);
     egui::ScrollArea::both()
         .id_salt(("large_preview", label))
         .auto_shrink([false, false])

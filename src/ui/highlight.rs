@@ -309,7 +309,7 @@ fn common_ends(old: &str, new: &str) -> (usize, usize) {
     (prefix, suffix)
 }
 
-/// How much of `old` an edit that made `new` left in place.
+/// Counts the bytes of `old` that the edit making `new` left in place.
 fn shared_ends(old: &str, new: &str) -> usize {
     let (prefix, suffix) = common_ends(old, new);
     prefix + suffix

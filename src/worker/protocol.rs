@@ -108,7 +108,7 @@ pub struct EvalReply {
     #[serde(default)]
     pub view: Option<ResultView>,
     /// Whether the worker left the results out of `outcome` because the
-    /// value is large; `view` then holds its first lines.
+    /// value is large. `view` then contains its first lines.
     #[serde(default)]
     pub elided: bool,
 }

@@ -2,7 +2,7 @@
 //! by the worker. A large value is sent as its first lines only, so a
 //! result of many megabytes neither crosses the pipe nor is printed or
 //! kept by the window on every edit. The whole text is sent when the
-//! window asks for it.
+//! window requests it.
 
 use std::io::{self, Write};
 
@@ -38,11 +38,11 @@ pub struct ResultView {
     /// The value as pretty-printed JSON with object keys sorted: all of
     /// it, or its first [`LARGE_VALUE_LINES`] lines when `complete` is false.
     pub text: String,
-    /// Whether `text` holds the whole value.
+    /// Whether `text` contains the whole value.
     pub complete: bool,
     /// Length in bytes of the whole printed value.
     pub total_bytes: usize,
-    /// Whether the value holds a number that is not an integer, which the
+    /// Whether the value contains a number that is not an integer, which the
     /// engine computed in binary floating point.
     pub non_integer: bool,
 }
@@ -143,15 +143,20 @@ fn preview(value: &JsonValue) -> (String, bool) {
     (text[..end].to_string(), false)
 }
 
-/// The end of the preview of a large `text`: after its first
-/// [`LARGE_VALUE_LINES`] lines, at most [`LARGE_VALUE_BYTES`] bytes, on a
-/// character boundary.
+/// Returns the end of the preview of a large `text`: after its first
+/// [`LARGE_VALUE_LINES`] lines, at most [`LARGE_VALUE_BYTES`] bytes.
 fn preview_end(text: &str) -> usize {
+    text_preview_end(text, LARGE_VALUE_LINES, LARGE_VALUE_BYTES)
+}
+
+/// Returns the end of the first `lines` lines of `text`, at most `bytes`
+/// bytes in and on a character boundary.
+pub fn text_preview_end(text: &str, lines: usize, bytes: usize) -> usize {
     let mut end = text
         .match_indices('\n')
-        .nth(LARGE_VALUE_LINES - 1)
+        .nth(lines.saturating_sub(1))
         .map_or(text.len(), |(index, _)| index)
-        .min(LARGE_VALUE_BYTES);
+        .min(bytes);
     while !text.is_char_boundary(end) {
         end -= 1;
     }
@@ -223,7 +228,7 @@ fn escaped_len(text: &str) -> usize {
 }
 
 /// Returns true when `value` contains a number that is not an integer,
-/// which regorus holds as a binary float.
+/// which regorus stores as a binary float.
 pub fn has_non_integer(value: &JsonValue) -> bool {
     match value {
         JsonValue::Number(number) => {

@@ -70,8 +70,8 @@ pub(super) fn run(plans: &mut Plans, load_runs: usize, edit_runs: usize) -> anyh
             None,
         );
 
-        // The window gets the first lines of this large value; ask once for
-        // the whole of it to check the deny messages.
+        // The window gets only the first lines of this large value. Ask once
+        // for the whole of it to check the deny messages.
         revision += 1;
         let mut request = edit_request(&workspace, revision, &policies);
         request.whole_value = true;
@@ -138,7 +138,7 @@ fn shown_text(reply: &crate::worker::EvalReply) -> Option<String> {
     Some(reply.view.as_ref()?.text.clone())
 }
 
-/// Returns the number of deny messages in a reply that holds the whole
+/// Returns the number of deny messages in a reply that contains the whole
 /// printed value of the package query.
 fn whole_deny_count(reply: &crate::worker::EvalReply) -> Option<usize> {
     let view = reply.view.as_ref().filter(|view| view.complete)?;
