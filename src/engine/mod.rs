@@ -534,10 +534,12 @@ fn eval_error(text: &str, elapsed: Duration) -> EngineError {
         ));
     }
     if kind == ErrorKind::Timeout {
-        error.message = format!(
-            "evaluation stopped after {:.1} s, the time limit",
-            elapsed.as_secs_f64()
-        );
+        let elapsed = if elapsed < Duration::from_secs(1) {
+            format!("{} ms", elapsed.as_millis())
+        } else {
+            format!("{:.1} s", elapsed.as_secs_f64())
+        };
+        error.message = format!("evaluation stopped after {elapsed}, the time limit");
         return error.with_hint(
             "look for a comprehension or an iteration over a very large collection, \
              such as numbers.range with a large bound",

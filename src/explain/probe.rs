@@ -375,7 +375,21 @@ impl<'a> Tracer<'a> {
     ) -> Result<crate::engine::Evaluation, crate::engine::EngineError> {
         let left = self.options.budget.saturating_sub(self.started.elapsed());
         self.engine.set_time_limit(left);
-        self.engine.evaluate_in_place(query)
+        self.engine
+            .evaluate_in_place(query)
+            .map_err(|error| self.budget_error(error))
+    }
+
+    /// Rewords a time-limit error of a probe: the limit was what was left
+    /// of the trace's budget, not the evaluation's own limit.
+    fn budget_error(&self, mut error: crate::engine::EngineError) -> crate::engine::EngineError {
+        if error.kind == crate::engine::ErrorKind::Timeout {
+            error.message = format!(
+                "the trace used up its time budget of {} ms before this was evaluated",
+                self.options.budget.as_millis()
+            );
+        }
+        error
     }
 
     /// Returns the value of one probe rule: from the batch evaluated for its
@@ -387,7 +401,7 @@ impl<'a> Tracer<'a> {
         self.engine
             .evaluate_in_place(query)
             .map(|evaluation| evaluation.value().cloned())
-            .map_err(|error| error.message)
+            .map_err(|error| self.budget_error(error).message)
     }
 
     /// Evaluates every probe of a round in one query, so that rules the

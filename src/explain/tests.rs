@@ -388,3 +388,18 @@ fn a_not_whose_operands_are_defined_gets_no_note() {
     assert_eq!(statement.note, None);
     assert_eq!(body(rule(&trace, "deny"), 0).statements.len(), 1);
 }
+
+#[test]
+fn exhausted_budget_named_as_such() {
+    let policy = "package slow\n\nn := count([x | some x in numbers.range(1, 2000000)])\n";
+    let policies = [PolicySource::new("policy.rego", policy)];
+    let options = ExplainOptions {
+        budget: std::time::Duration::from_millis(5),
+        ..ExplainOptions::default()
+    };
+    let prepared = PreparedEngine::new(&policies, None, &options.eval).expect("policy parses");
+    let trace = explain(&prepared, &policies, None, "data.slow.n", &[], &options);
+    let text = render(&trace, Mode::Full);
+    assert!(text.contains("time budget of 5 ms"), "{text}");
+    assert!(!text.contains("the time limit"), "{text}");
+}
