@@ -236,6 +236,12 @@ fn evaluation_ui(
                     .layouter(&mut layouter),
             )
             .labelled_by(label);
+            if !shown.complete {
+                ui.weak(format!(
+                    "… the value goes on for {:.1} MB more. Copy the whole value to see all of it.",
+                    shown.total_bytes.saturating_sub(shown.text.len()) as f64 / 1_000_000.0
+                ));
+            }
             if shown.non_integer {
                 ui.label(
                     RichText::new(
