@@ -50,6 +50,11 @@ pub fn run(args: &BenchArgs) -> ExitCode {
             suite::traces(runs(21))?;
         }
         if selected("keystroke") {
+            println!(
+                "keystroke figures start when a request leaves the window, after its {} ms \
+                 pause for typing; figures without a target are for information",
+                crate::ui::app::DEBOUNCE.as_millis()
+            );
             keystroke::run(runs(21))?;
         }
         if selected("large") {
