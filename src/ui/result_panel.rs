@@ -7,7 +7,7 @@ use egui::{Color32, RichText, Ui};
 use super::app::{Action, Pane, ResultState};
 use super::code_editor::LineMark;
 use super::highlight::{Highlighter, Language};
-use crate::engine::{EngineError, Evaluation};
+use crate::engine::EngineError;
 use crate::worker::EvalFailure;
 use crate::worker::view::{LARGE_VALUE_LINES, ValueShape};
 use crate::workspace::document::DocumentError;
@@ -42,7 +42,7 @@ pub fn ui(
         .show(ui, |ui| {
             if let Some(failure) = &result.failure {
                 failure_ui(ui, failure, actions);
-                if let Some((revision, evaluation)) = &result.last_good {
+                if let Some((revision, _)) = &result.last_good {
                     ui.add_space(8.0);
                     ui.label(
                         RichText::new(format!(
@@ -53,27 +53,13 @@ pub fn ui(
                     );
                     ui.scope(|ui| {
                         ui.multiply_opacity(0.45);
-                        evaluation_ui(
-                            ui,
-                            evaluation,
-                            result,
-                            highlighter,
-                            result_label.id,
-                            actions,
-                        );
+                        evaluation_ui(ui, result, highlighter, result_label.id, actions);
                     });
                 }
                 return;
             }
             match &result.last_good {
-                Some((_, evaluation)) => evaluation_ui(
-                    ui,
-                    evaluation,
-                    result,
-                    highlighter,
-                    result_label.id,
-                    actions,
-                ),
+                Some(_) => evaluation_ui(ui, result, highlighter, result_label.id, actions),
                 None if result.pending => {
                     ui.horizontal(|ui| {
                         ui.spinner();
@@ -182,17 +168,16 @@ fn document_error_ui(
     ui.label(RichText::new(&error.message).monospace());
 }
 
+/// Draws the last good result: its kind, its printed value and its
+/// `print()` output.
 fn evaluation_ui(
     ui: &mut Ui,
-    evaluation: &Evaluation,
     result: &ResultState,
     highlighter: &mut Highlighter,
     label: egui::Id,
     actions: &mut Vec<Action>,
 ) {
-    let shown = &result.shown;
-    let copying = result.copying;
-    let Some(shown) = shown else {
+    let (Some(shown), Some((_, evaluation))) = (&result.shown, &result.last_good) else {
         return;
     };
     let (kind, color) = describe(shown.shape, ui.visuals().dark_mode);
@@ -215,7 +200,7 @@ fn evaluation_ui(
                         "{:.1} MB: the first {LARGE_VALUE_LINES} lines are shown.",
                         shown.total_bytes as f64 / 1_000_000.0
                     ));
-                    if copying {
+                    if result.copying {
                         ui.spinner();
                         ui.label("Preparing the whole value…");
                     } else if ui.button("Copy the whole value").clicked() {
