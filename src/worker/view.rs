@@ -176,9 +176,9 @@ impl Write for Bounded {
         if room == 0 {
             return Err(io::Error::other("the preview is full"));
         }
-        let taken = bytes.len().min(room);
-        self.text.extend_from_slice(&bytes[..taken]);
-        Ok(taken)
+        let accepted = bytes.len().min(room);
+        self.text.extend_from_slice(&bytes[..accepted]);
+        Ok(accepted)
     }
 
     fn flush(&mut self) -> io::Result<()> {
@@ -303,10 +303,10 @@ mod tests {
         assert!(whole.starts_with(&view.text));
         assert_eq!(view.total_bytes, whole.len());
 
-        let asked = ResultView::new(&evaluation(value), true);
-        assert!(asked.complete);
-        assert_eq!(asked.text, whole);
-        assert_eq!(asked.into_preview(), view);
+        let requested = ResultView::new(&evaluation(value), true);
+        assert!(requested.complete);
+        assert_eq!(requested.text, whole);
+        assert_eq!(requested.into_preview(), view);
     }
 
     #[test]

@@ -85,7 +85,7 @@ pub(super) fn run(plans: &mut Plans, load_runs: usize, edit_runs: usize) -> anyh
             "{megabytes} MB plan: {denies} deny messages, expected {expected}"
         );
         report(
-            &format!("large input {megabytes} MB: policy edit, whole value asked for"),
+            &format!("large input {megabytes} MB: policy edit, whole value requested"),
             &mut [whole.replied],
             None,
         );
